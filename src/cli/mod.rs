@@ -1,0 +1,112 @@
+//! Argument parsing and dispatch. Errors become `anyhow` here, at the edge.
+
+mod model;
+mod transcribe;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rehearse",
+    version,
+    about = "An on-device speech coach for \"Tell me about a time you failed\"."
+)]
+pub struct Cli {
+    /// More log output (-v: info, -vv: debug, including whisper.cpp's own log).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Transcribe a recorded answer (WAV) and print it with timestamps.
+    Transcribe(transcribe::TranscribeArgs),
+    /// Manage speech-recognition models.
+    #[command(subcommand)]
+    Model(model::ModelCommand),
+}
+
+/// Options shared by every command that runs the recogniser.
+#[derive(Args, Debug, Clone, Default)]
+pub struct EngineArgs {
+    /// Model name (see `rehearse model list`) or path to a ggml .bin file.
+    #[arg(long, short = 'm')]
+    pub model: Option<String>,
+    /// CPU threads for whisper.cpp [default: measured best for this machine's cores].
+    #[arg(long)]
+    pub threads: Option<u32>,
+    /// Beam width; 1 = greedy (fastest; see BENCHMARKS.md for the accuracy trade-off).
+    #[arg(long)]
+    pub beam_size: Option<u32>,
+    /// Prime the recogniser with this text (helps it keep "um"/"uh").
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// Run on the CPU even when the build has GPU support.
+    #[arg(long)]
+    pub no_gpu: bool,
+}
+
+fn init_logging(verbose: u8) {
+    // Quiet by default: whisper.cpp logs a lot at info level.
+    let default = match verbose {
+        0 => "warn,whisper_rs=error",
+        1 => "info",
+        _ => "debug",
+    };
+    let env = env_logger::Env::default().filter_or("REHEARSE_LOG", default);
+    let _ = env_logger::Builder::from_env(env)
+        .format_timestamp(None)
+        .try_init();
+}
+
+/// Whether to draw progress bars: only for a person watching a terminal.
+pub fn interactive_stderr() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Transcribe(args) => transcribe::run(args),
+        Command::Model(cmd) => model::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Resolves, checks and loads the model, and settles the decoding options:
+/// flag > config file > measured default.
+pub fn load_engine(
+    args: &EngineArgs,
+) -> anyhow::Result<(
+    rehearse::transcribe::Engine,
+    rehearse::transcribe::DecodeOptions,
+)> {
+    use rehearse::transcribe::models::{ModelStore, UserConfig};
+    let store = ModelStore::discover();
+    let (cfg_path, cfg) = UserConfig::load()?;
+    let resolved = store.resolve(args.model.as_deref(), &cfg, cfg_path.as_deref())?;
+    store.check(&resolved)?;
+    log::info!("model: {} ({})", resolved.path.display(), resolved.reason);
+    let engine = rehearse::transcribe::Engine::load(&resolved.path, &resolved.name, !args.no_gpu)?;
+    let mut opts = rehearse::transcribe::DecodeOptions::default();
+    if let Some(t) = args.threads.or(cfg.threads) {
+        opts.threads = t.max(1);
+    }
+    if let Some(b) = args.beam_size.or(cfg.beam_size) {
+        opts.beam_size = b.max(1);
+    }
+    opts.initial_prompt = args.prompt.clone();
+    Ok((engine, opts))
+}

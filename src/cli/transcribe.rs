@@ -1,0 +1,79 @@
+//! `rehearse transcribe FILE`: speech to timestamped text.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use rehearse::audio::decode_wav_16k;
+use rehearse::transcript::Transcript;
+
+use super::EngineArgs;
+
+#[derive(Args, Debug)]
+pub struct TranscribeArgs {
+    /// A WAV recording.
+    pub file: PathBuf,
+    /// Print the transcript as JSON (schema rehearse.transcript.v1).
+    #[arg(long)]
+    pub json: bool,
+    /// Also save the JSON transcript to this file (written atomically).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// Audio longer than this gets a progress bar.
+const PROGRESS_MIN_SECONDS: f64 = 5.0;
+
+fn clock(s: f64) -> String {
+    let cs = (s * 100.0).round() as u64;
+    format!("{:02}:{:02}.{:02}", cs / 6000, (cs / 100) % 60, cs % 100)
+}
+
+/// Decodes and transcribes one file, with progress bars when someone is watching.
+pub fn transcribe_file(file: &std::path::Path, engine_args: &EngineArgs) -> Result<Transcript> {
+    let (engine, opts) = super::load_engine(engine_args)?;
+    let audio = decode_wav_16k(file, &mut |_, _| {})?;
+    let bar = if super::interactive_stderr() && audio.duration_s() > PROGRESS_MIN_SECONDS {
+        let bar = ProgressBar::new(100);
+        bar.set_style(
+            ProgressStyle::with_template("transcribing {bar:30} {pos:>3}% {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let mut state = engine.new_state()?;
+    let cb = bar.clone().map(|b| {
+        Box::new(move |p: i32| b.set_position(p.clamp(0, 100) as u64)) as Box<dyn FnMut(i32)>
+    });
+    let t = engine
+        .transcribe(&mut state, &audio.samples, &opts, cb)
+        .with_context(|| format!("transcribing {}", file.display()))?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(t)
+}
+
+pub fn run(args: TranscribeArgs) -> Result<ExitCode> {
+    let t = transcribe_file(&args.file, &args.engine)?;
+    let json = serde_json::to_string_pretty(&t)?;
+    if let Some(out) = &args.output {
+        rehearse::fsutil::write_atomic(out, json.as_bytes())
+            .with_context(|| format!("writing {}", out.display()))?;
+    }
+    if args.json {
+        println!("{json}");
+    } else {
+        for s in &t.segments {
+            println!("[{} → {}] {}", clock(s.start), clock(s.end), s.text.trim());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,11 @@
+//! rehearse: an on-device speech coach for "Tell me about a time you failed".
+//!
+//! The pipeline, one module per stage:
+//! [`audio`] (decode, resample) → [`transcribe`] (whisper.cpp engine, models) →
+//! [`transcript`] (the plain words-with-times type) → analysis → report → CLI.
+//! The analysis only ever sees a [`transcript::Transcript`].
+
+pub mod audio;
+pub mod fsutil;
+pub mod transcribe;
+pub mod transcript;

