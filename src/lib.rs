@@ -6,6 +6,7 @@
 //! The analysis only ever sees a [`transcript::Transcript`].
 
 pub mod audio;
+pub mod eval;
 pub mod fsutil;
 pub mod transcribe;
 pub mod transcript;

@@ -165,19 +165,21 @@ pub fn decode_wav_16k(
     })
 }
 
+/// hound reports a short read inside the data as `Other("Failed to read enough bytes.")`.
 fn is_eof(e: &hound::Error) -> bool {
-    matches!(e, hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof)
+    matches!(e, hound::Error::IoError(io)
+        if io.kind() == std::io::ErrorKind::UnexpectedEof || io.to_string().contains("enough bytes"))
 }
 
 fn classify(path: &Path, e: hound::Error) -> AudioError {
     let p = path.to_path_buf();
+    if is_eof(&e) {
+        return AudioError::BadHeader {
+            path: p,
+            detail: "the file ends inside the header".into(),
+        };
+    }
     match e {
-        hound::Error::IoError(source) if source.kind() == std::io::ErrorKind::UnexpectedEof => {
-            AudioError::BadHeader {
-                path: p,
-                detail: "the file ends inside the header".into(),
-            }
-        }
         hound::Error::IoError(source) => AudioError::Open { path: p, source },
         hound::Error::FormatError(msg) => {
             if msg.contains("RIFF") || msg.contains("WAVE") {
@@ -219,7 +221,7 @@ mod tests {
     fn write_wav(path: &Path, spec: hound::WavSpec, frames: usize) {
         let mut w = hound::WavWriter::create(path, spec).expect("create");
         for i in 0..frames {
-            let v = ((i as f32 * 0.05).sin() * 0.4) as f32;
+            let v = (i as f32 * 0.05).sin() * 0.4;
             for _ in 0..spec.channels {
                 match (spec.sample_format, spec.bits_per_sample) {
                     (hound::SampleFormat::Float, _) => w.write_sample(v).expect("w"),
@@ -239,8 +241,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let mut reference: Option<Vec<f32>> = None;
         for (bits, fmt) in [
-            (8, hound::SampleFormat::Int),
             (16, hound::SampleFormat::Int),
+            (8, hound::SampleFormat::Int),
             (24, hound::SampleFormat::Int),
             (32, hound::SampleFormat::Int),
             (32, hound::SampleFormat::Float),
@@ -277,9 +279,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let text = dir.path().join("notes.wav");
         std::fs::write(&text, "this is not audio at all, just text").expect("w");
-        let e = decode_wav_16k(&text, &mut |_, _| {})
-            .err()
-            .expect("not wav");
+        let e = decode_wav_16k(&text, &mut |_, _| {}).expect_err("not wav");
         assert!(matches!(e, AudioError::NotWav { .. }), "{e}");
         assert!(e.to_string().contains("notes.wav"));
 
@@ -294,7 +294,7 @@ mod tests {
             },
             0,
         );
-        let e = decode_wav_16k(&empty, &mut |_, _| {}).err().expect("empty");
+        let e = decode_wav_16k(&empty, &mut |_, _| {}).expect_err("empty");
         assert!(matches!(e, AudioError::Empty { .. }), "{e}");
 
         let full = dir.path().join("full.wav");
@@ -311,17 +311,13 @@ mod tests {
         let bytes = std::fs::read(&full).expect("r");
         let cut = dir.path().join("cut.wav");
         std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("w");
-        let e = decode_wav_16k(&cut, &mut |_, _| {})
-            .err()
-            .expect("truncated");
+        let e = decode_wav_16k(&cut, &mut |_, _| {}).expect_err("truncated");
         assert!(matches!(e, AudioError::Truncated { .. }), "{e}");
         assert!(e.to_string().contains("takes repair"));
 
         let tiny = dir.path().join("header-only.wav");
         std::fs::write(&tiny, &bytes[..20]).expect("w");
-        let e = decode_wav_16k(&tiny, &mut |_, _| {})
-            .err()
-            .expect("short header");
+        let e = decode_wav_16k(&tiny, &mut |_, _| {}).expect_err("short header");
         assert!(
             matches!(e, AudioError::BadHeader { .. } | AudioError::NotWav { .. }),
             "{e}"
@@ -331,12 +327,11 @@ mod tests {
         absurd[24..28].copy_from_slice(&0u32.to_le_bytes()); // sample rate 0
         let bad = dir.path().join("rate0.wav");
         std::fs::write(&bad, &absurd).expect("w");
-        let e = decode_wav_16k(&bad, &mut |_, _| {}).err().expect("rate 0");
+        let e = decode_wav_16k(&bad, &mut |_, _| {}).expect_err("rate 0");
         assert!(matches!(e, AudioError::BadHeader { .. }), "{e}");
 
-        let e = decode_wav_16k(&dir.path().join("missing.wav"), &mut |_, _| {})
-            .err()
-            .expect("missing");
+        let e =
+            decode_wav_16k(&dir.path().join("missing.wav"), &mut |_, _| {}).expect_err("missing");
         assert!(matches!(e, AudioError::Open { .. }), "{e}");
     }
 }

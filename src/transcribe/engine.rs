@@ -78,6 +78,12 @@ impl Engine {
         let path_str = path.to_string_lossy().into_owned();
         let mut params = WhisperContextParameters::default();
         params.use_gpu(use_gpu);
+        // Measured: flash attention cuts CPU decode time (see BENCHMARKS.md).
+        params.flash_attn(
+            std::env::var("REHEARSE_FLASH_ATTN")
+                .map(|v| v != "0")
+                .unwrap_or(true),
+        );
         let ctx = WhisperContext::new_with_params(&path_str, params).map_err(|source| {
             EngineError::Load {
                 path: path_str.clone(),

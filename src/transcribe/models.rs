@@ -434,8 +434,7 @@ mod tests {
         assert!(r.reason.contains("--model"));
         let err = store
             .resolve(Some("huge"), &cfg, None)
-            .err()
-            .expect("unknown");
+            .expect_err("unknown");
         assert!(err.to_string().contains("tiny.en"), "{err}");
         let r = store
             .resolve(Some("/x/ggml-custom.bin"), &cfg, None)
@@ -450,18 +449,18 @@ mod tests {
         let r = store
             .resolve(Some("tiny.en"), &UserConfig::default(), None)
             .expect("resolve");
-        let err = store.check(&r).err().expect("missing");
+        let err = store.check(&r).expect_err("missing");
         assert!(
             err.to_string().contains("rehearse model download tiny.en"),
             "{err}"
         );
         fs::write(&r.path, b"not a model").expect("write");
-        let err = store.check(&r).err().expect("corrupt");
+        let err = store.check(&r).expect_err("corrupt");
         assert!(err.to_string().contains("magic"), "{err}");
         let mut bytes = GGML_MAGIC.to_le_bytes().to_vec();
         bytes.extend_from_slice(&[0; 100]);
         fs::write(&r.path, bytes).expect("write");
-        let err = store.check(&r).err().expect("truncated");
+        let err = store.check(&r).expect_err("truncated");
         assert!(err.to_string().contains("104 bytes"), "{err}");
     }
 }

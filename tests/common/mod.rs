@@ -1,0 +1,58 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use rehearse::transcribe::models::{ModelStore, UserConfig};
+use rehearse::transcribe::{DecodeOptions, Engine};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("fixtures/cache").join(rel)
+}
+
+/// Whether a missing model or fixture fails the test (scripts/test and CI set this)
+/// rather than skipping it with a message.
+pub fn required() -> bool {
+    std::env::var_os("REHEARSE_REQUIRE_ASSETS").is_some_and(|v| v != "0")
+}
+
+/// Returns the path if the fixture exists; otherwise skips (or fails when required).
+pub fn need(path: &Path) -> Option<PathBuf> {
+    if path.exists() {
+        return Some(path.to_path_buf());
+    }
+    if required() {
+        panic!("{} is missing: run scripts/setup", path.display());
+    }
+    eprintln!("SKIPPED: {} is missing (run scripts/setup)", path.display());
+    None
+}
+
+static ENGINE: LazyLock<Option<Engine>> = LazyLock::new(|| {
+    let store = ModelStore::discover();
+    let model = store
+        .resolve(Some("tiny.en"), &UserConfig::default(), None)
+        .ok()?;
+    need(&model.path)?;
+    Some(
+        Engine::load(&model.path, &model.name, false)
+            .unwrap_or_else(|e| panic!("loading tiny.en: {e}")),
+    )
+});
+
+/// The default model, loaded once per test binary.
+pub fn engine() -> Option<&'static Engine> {
+    ENGINE.as_ref()
+}
+
+pub fn opts() -> DecodeOptions {
+    DecodeOptions {
+        threads: 2,
+        ..DecodeOptions::default()
+    }
+}

@@ -1,0 +1,206 @@
+//! The model download path, end to end against an HTTP server on loopback.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+
+use rehearse::transcribe::download::{DownloadError, DownloadRequest, download, partial_path};
+use sha1::Digest;
+
+/// How the test server misbehaves.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Good,
+    /// Flips one byte in the middle of the body.
+    Corrupt,
+    /// Sends a body shorter than its Content-Length on the first request.
+    CutFirst,
+    /// Ignores Range headers (always 200 with the whole file).
+    NoRanges,
+}
+
+struct Server {
+    url: String,
+    requests: Arc<AtomicUsize>,
+    ranges: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// A minimal HTTP/1.1 file server on loopback, one connection per request, written
+/// by hand so a test can cut a transfer short exactly where it wants.
+fn serve(body: Vec<u8>, mode: Mode) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().expect("addr").port();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let ranges = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (req_count, seen) = (requests.clone(), ranges.clone());
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let n = req_count.fetch_add(1, Ordering::SeqCst);
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut range = None;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("range:") {
+                    range = Some(v.trim().to_string());
+                }
+            }
+            if let Some(r) = &range {
+                seen.lock().expect("lock").push(r.clone());
+            }
+            let start = match (&range, mode) {
+                (Some(r), m) if m != Mode::NoRanges => r
+                    .trim_start_matches("bytes=")
+                    .trim_end_matches('-')
+                    .parse::<usize>()
+                    .unwrap_or(0),
+                _ => 0,
+            };
+            let mut data = body[start.min(body.len())..].to_vec();
+            if mode == Mode::Corrupt {
+                let mid = data.len() / 2;
+                data[mid] ^= 0xff;
+            }
+            let status = if start > 0 {
+                "206 Partial Content"
+            } else {
+                "200 OK"
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                data.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            // CutFirst: promise everything, deliver a third, then close the connection.
+            let send = if mode == Mode::CutFirst && n == 0 {
+                &data[..data.len() / 3]
+            } else {
+                &data[..]
+            };
+            let _ = stream.write_all(send);
+            let _ = stream.flush();
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    });
+    Server {
+        url: format!("http://127.0.0.1:{port}/ggml-test.bin"),
+        requests,
+        ranges,
+    }
+}
+
+use std::io::Write;
+
+fn payload() -> (Vec<u8>, String) {
+    let body: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let sha = sha1::Sha1::digest(&body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (body, sha)
+}
+
+fn request(url: &str, dir: &std::path::Path, size: u64, sha1: &str) -> DownloadRequest {
+    DownloadRequest {
+        url: url.to_string(),
+        dest: dir.join("ggml-test.bin"),
+        expected_size: Some(size),
+        sha1: Some(sha1.to_string()),
+    }
+}
+
+#[test]
+fn good_download_is_verified_and_installed() {
+    let (body, sha) = payload();
+    let server = serve(body.clone(), Mode::Good);
+    let dir = tempfile::tempdir().expect("tmp");
+    let req = request(&server.url, dir.path(), body.len() as u64, &sha);
+    let mut last = 0;
+    let size = download(&req, &mut |done, _| last = done).expect("download");
+    assert_eq!(size, body.len() as u64);
+    assert_eq!(last, body.len() as u64, "progress reached the end");
+    assert_eq!(std::fs::read(&req.dest).expect("installed"), body);
+    assert!(!partial_path(&req.dest).exists());
+}
+
+#[test]
+fn corrupted_transfer_is_detected_and_never_installed() {
+    let (body, sha) = payload();
+    let server = serve(body.clone(), Mode::Corrupt);
+    let dir = tempfile::tempdir().expect("tmp");
+    let req = request(&server.url, dir.path(), body.len() as u64, &sha);
+    let err = download(&req, &mut |_, _| {}).expect_err("must fail");
+    assert!(matches!(err, DownloadError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("SHA-1"), "{err}");
+    assert!(!req.dest.exists(), "a corrupt file was installed");
+    assert!(!partial_path(&req.dest).exists(), "corrupt partial kept");
+}
+
+#[test]
+fn interrupted_transfer_resumes_from_where_it_stopped() {
+    let (body, sha) = payload();
+    let server = serve(body.clone(), Mode::CutFirst);
+    let dir = tempfile::tempdir().expect("tmp");
+    let req = request(&server.url, dir.path(), body.len() as u64, &sha);
+    let err = download(&req, &mut |_, _| {}).expect_err("first attempt is cut");
+    assert!(!req.dest.exists(), "a truncated file was installed: {err}");
+    let kept = std::fs::metadata(partial_path(&req.dest))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    assert!(kept > 0, "nothing kept to resume from");
+    download(&req, &mut |_, _| {}).expect("resumed download");
+    assert_eq!(std::fs::read(&req.dest).expect("installed"), body);
+    let ranges = server.ranges.lock().expect("lock").clone();
+    assert_eq!(
+        ranges,
+        vec![format!("bytes={kept}-")],
+        "second request resumes at the kept length"
+    );
+}
+
+#[test]
+fn server_without_ranges_restarts_cleanly() {
+    let (body, sha) = payload();
+    let server = serve(body.clone(), Mode::NoRanges);
+    let dir = tempfile::tempdir().expect("tmp");
+    let req = request(&server.url, dir.path(), body.len() as u64, &sha);
+    // A stale partial from an earlier attempt.
+    std::fs::write(partial_path(&req.dest), &body[..1000]).expect("partial");
+    download(&req, &mut |_, _| {}).expect("download");
+    assert_eq!(std::fs::read(&req.dest).expect("installed"), body);
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn http_errors_name_the_url_and_status() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut line = String::new();
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                line.clear();
+            }
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\nConnection: close\r\n\r\nnope",
+            );
+        }
+    });
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("http://127.0.0.1:{port}/missing.bin");
+    let req = request(&url, dir.path(), 10, "00");
+    let err = download(&req, &mut |_, _| {}).expect_err("404");
+    assert!(
+        err.to_string().contains("404") && err.to_string().contains("missing.bin"),
+        "{err}"
+    );
+}

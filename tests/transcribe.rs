@@ -1,0 +1,100 @@
+//! End-to-end transcription with the real tiny.en model on real and synthesized audio.
+
+mod common;
+
+use rehearse::audio::decode_wav_16k;
+use rehearse::eval::word_error_rate;
+use rehearse::transcript::Transcript;
+
+fn transcribe(path: &std::path::Path) -> Option<Transcript> {
+    let engine = common::engine()?;
+    let path = common::need(path)?;
+    let audio = decode_wav_16k(&path, &mut |_, _| {}).expect("decode");
+    let mut state = engine.new_state().expect("state");
+    Some(
+        engine
+            .transcribe(&mut state, &audio.samples, &common::opts(), None)
+            .expect("transcribe"),
+    )
+}
+
+#[test]
+fn jfk_transcribes_to_the_reference_with_timestamps_inside_the_audio() {
+    let Some(t) = transcribe(&common::fixture("jfk.wav")) else {
+        return;
+    };
+    let reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.";
+    assert_eq!(
+        word_error_rate(reference, &t.text()),
+        0.0,
+        "got: {}",
+        t.text()
+    );
+    assert!((t.duration_s - 11.0).abs() < 0.01);
+    assert_eq!(t.words.len(), 22);
+    let mut last = 0.0;
+    for w in &t.words {
+        assert!(
+            w.start >= 0.0 && w.end <= t.duration_s && w.start <= w.end,
+            "{w:?}"
+        );
+        assert!(w.start >= last - 0.5, "words go back in time: {w:?}");
+        assert!((0.0..=1.0).contains(&w.p));
+        last = w.start;
+    }
+    // "country." is the last word and ends near the end of the speech (~10.5 s).
+    let end = t.words.last().map(|w| w.end).unwrap_or(0.0);
+    assert!((9.0..=11.0).contains(&end), "last word ends at {end}");
+}
+
+#[test]
+fn synthesized_corpus_answer_has_word_error_rate_under_15_percent() {
+    let wav = common::fixture("answers/dev-04.wav");
+    let Some(t) = transcribe(&wav) else { return };
+    let reference = std::fs::read_to_string(wav.with_extension("txt")).expect("reference text");
+    let wer = word_error_rate(&reference, &t.text());
+    assert!(wer < 0.15, "WER {wer:.3}: {}", t.text());
+    // Word times span the answer: the first word starts early, the last ends near the end.
+    let first = t.words.first().map(|w| w.start).unwrap_or(f64::MAX);
+    let last = t.words.last().map(|w| w.end).unwrap_or(0.0);
+    assert!(
+        first < 2.0 && last > t.duration_s - 5.0,
+        "words span {first}..{last} of {}",
+        t.duration_s
+    );
+}
+
+#[test]
+fn every_rate_channel_count_and_sample_format_gives_the_same_transcript() {
+    let Some(reference) = transcribe(&common::fixture("variants/clip-16000-1ch-i16.wav")) else {
+        return;
+    };
+    let reference = reference.text();
+    assert!(
+        reference.split_whitespace().count() > 20,
+        "reference too short: {reference}"
+    );
+    for rate in [8000, 22050, 44100, 48000, 16000] {
+        for ch in [1, 2] {
+            for fmt in ["i16", "f32"] {
+                let path = common::fixture(&format!("variants/clip-{rate}-{ch}ch-{fmt}.wav"));
+                let Some(t) = transcribe(&path) else { return };
+                // 8 kHz loses everything above 4 kHz, so allow it a little more drift.
+                let tolerance = if rate == 8000 { 0.15 } else { 0.08 };
+                let wer = word_error_rate(&reference, &t.text());
+                assert!(
+                    wer <= tolerance,
+                    "{}: WER {wer:.3} vs 16 kHz mono\n  {}\n  {reference}",
+                    path.display(),
+                    t.text()
+                );
+                assert!(
+                    (t.duration_s - 12.0).abs() < 0.01,
+                    "{}: duration {}",
+                    path.display(),
+                    t.duration_s
+                );
+            }
+        }
+    }
+}
