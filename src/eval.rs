@@ -58,3 +58,238 @@ mod tests {
         );
     }
 }
+
+/// Measuring the coach against labeled answers (`../shared/corpus`).
+pub mod corpus {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use serde::Deserialize;
+
+    use crate::analysis::text::{count_words, transcript_from_text};
+    use crate::analysis::{Analysis, InputInfo, InputKind, Phase, Rubric, Timing, analyze};
+
+    #[derive(Debug, thiserror::Error)]
+    pub enum CorpusError {
+        #[error("cannot read {path}: {source}")]
+        Read {
+            path: PathBuf,
+            #[source]
+            source: std::io::Error,
+        },
+        #[error("{path}: not a corpus answer: {message}")]
+        Parse { path: PathBuf, message: String },
+        #[error("{path}: no dev-*.json or *.json answers found")]
+        Empty { path: PathBuf },
+    }
+
+    /// One labeled answer (schema in the corpus README).
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Item {
+        pub id: String,
+        #[serde(default)]
+        pub kind: String,
+        #[serde(default)]
+        pub weakness: Vec<String>,
+        pub sentences: Vec<LabeledSentence>,
+        pub expect: Expect,
+    }
+
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct LabeledSentence {
+        pub text: String,
+        pub phase: String,
+    }
+
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Expect {
+        #[serde(default)]
+        pub fillers: BTreeMap<String, usize>,
+        #[serde(default)]
+        pub hedges: BTreeMap<String, usize>,
+        pub blame: bool,
+        pub over_apology: bool,
+        pub catastrophic: bool,
+        pub fake_failure: bool,
+        pub quantified: bool,
+        pub ownership: String,
+    }
+
+    impl Item {
+        pub fn text(&self) -> String {
+            self.sentences
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+
+        /// The labeled phase of every word, by the corpus counting rule.
+        pub fn word_phases(&self) -> Vec<Option<Phase>> {
+            self.sentences
+                .iter()
+                .flat_map(|s| std::iter::repeat_n(Phase::parse(&s.phase), count_words(&s.text)))
+                .collect()
+        }
+
+        /// Labeled failure share in words.
+        pub fn failure_share(&self) -> f64 {
+            let mut words = [0usize; 5];
+            for p in self.word_phases().into_iter().flatten() {
+                words[p.index()] += 1;
+            }
+            let frl = words[2] + words[3] + words[4];
+            if frl == 0 {
+                0.0
+            } else {
+                words[2] as f64 / frl as f64
+            }
+        }
+    }
+
+    pub fn load_dir(dir: &Path) -> Result<Vec<Item>, CorpusError> {
+        let rd = std::fs::read_dir(dir).map_err(|source| CorpusError::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut paths: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        let mut items = Vec::new();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).map_err(|source| CorpusError::Read {
+                path: p.clone(),
+                source,
+            })?;
+            let item: Item = serde_json::from_str(&text).map_err(|e| CorpusError::Parse {
+                path: p.clone(),
+                message: e.to_string(),
+            })?;
+            items.push(item);
+        }
+        if items.is_empty() {
+            return Err(CorpusError::Empty {
+                path: dir.to_path_buf(),
+            });
+        }
+        Ok(items)
+    }
+
+    /// Analyses an item's text as a written draft.
+    pub fn analyze_item(item: &Item, rubric: &Rubric) -> Analysis {
+        let t = transcript_from_text(&item.text(), rubric.targets.text_wpm);
+        analyze(
+            &t,
+            InputInfo {
+                path: item.id.clone(),
+                kind: InputKind::Text,
+                timing: Timing::Estimated,
+            },
+            rubric,
+        )
+    }
+
+    /// Per-item result.
+    #[derive(Debug, Clone)]
+    pub struct ItemScore {
+        pub id: String,
+        pub words: usize,
+        pub correct: usize,
+        pub failure_share_labeled: f64,
+        pub failure_share_predicted: f64,
+    }
+
+    /// Whole-corpus result: word-level accuracy and the confusion matrix
+    /// (rows: labeled phase, columns: predicted).
+    #[derive(Debug, Clone)]
+    pub struct PhaseAccuracy {
+        pub items: Vec<ItemScore>,
+        pub confusion: [[usize; 5]; 5],
+    }
+
+    impl PhaseAccuracy {
+        pub fn accuracy(&self) -> f64 {
+            let correct: usize = self.items.iter().map(|i| i.correct).sum();
+            let total: usize = self.items.iter().map(|i| i.words).sum();
+            if total == 0 {
+                0.0
+            } else {
+                correct as f64 / total as f64
+            }
+        }
+        pub fn mean_failure_share_error(&self) -> f64 {
+            let n = self.items.len().max(1) as f64;
+            self.items
+                .iter()
+                .map(|i| (i.failure_share_labeled - i.failure_share_predicted).abs())
+                .sum::<f64>()
+                / n
+        }
+    }
+
+    pub fn phase_accuracy(items: &[Item], rubric: &Rubric) -> PhaseAccuracy {
+        let mut confusion = [[0usize; 5]; 5];
+        let mut scores = Vec::new();
+        for item in items {
+            let a = analyze_item(item, rubric);
+            let gold = item.word_phases();
+            let mut correct = 0;
+            for (g, p) in gold.iter().zip(&a.token_phase) {
+                if let Some(g) = g {
+                    confusion[g.index()][p.index()] += 1;
+                    correct += usize::from(g == p);
+                }
+            }
+            scores.push(ItemScore {
+                id: item.id.clone(),
+                words: gold.len().min(a.token_phase.len()),
+                correct,
+                failure_share_labeled: item.failure_share(),
+                failure_share_predicted: a.report.failure_share,
+            });
+        }
+        PhaseAccuracy {
+            items: scores,
+            confusion,
+        }
+    }
+
+    /// The accuracy table and confusion matrix as Markdown.
+    pub fn markdown(acc: &PhaseAccuracy) -> String {
+        let mut s = String::new();
+        s.push_str(&format!(
+            "Word-level phase accuracy: **{:.1}%** over {} answers ({} words); mean |failure share error|: **{:.3}**.\n\n",
+            acc.accuracy() * 100.0,
+            acc.items.len(),
+            acc.items.iter().map(|i| i.words).sum::<usize>(),
+            acc.mean_failure_share_error()
+        ));
+        s.push_str("| answer | words | accuracy | failure share labeled | predicted |\n|---|---:|---:|---:|---:|\n");
+        for i in &acc.items {
+            s.push_str(&format!(
+                "| {} | {} | {:.1}% | {:.2} | {:.2} |\n",
+                i.id,
+                i.words,
+                100.0 * i.correct as f64 / i.words.max(1) as f64,
+                i.failure_share_labeled,
+                i.failure_share_predicted
+            ));
+        }
+        s.push_str("\nConfusion matrix (words; rows = labeled, columns = predicted):\n\n| labeled \\ predicted | situation | task | failure | response | learning |\n|---|---:|---:|---:|---:|---:|\n");
+        for p in Phase::ALL {
+            let row = acc.confusion[p.index()];
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                p.name(),
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4]
+            ));
+        }
+        s
+    }
+}

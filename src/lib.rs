@@ -5,6 +5,7 @@
 //! [`transcript`] (the plain words-with-times type) → analysis → report → CLI.
 //! The analysis only ever sees a [`transcript::Transcript`].
 
+pub mod analysis;
 pub mod audio;
 pub mod eval;
 pub mod fsutil;

@@ -35,7 +35,7 @@ fn transcribe_json_follows_the_schema() {
             wav.to_str().expect("utf8"),
             "--json",
             "--threads",
-            "2",
+            "1",
         ],
         &[],
     );

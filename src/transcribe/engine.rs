@@ -37,18 +37,30 @@ pub struct DecodeOptions {
     pub language: String,
 }
 
-/// Default thread count: measured on the 2-core reference machine, ggml's worker
-/// threads spin while waiting, so using every core of a busy machine can be many
-/// times slower than leaving one free. See BENCHMARKS.md for the numbers.
+/// Default thread count: one per core that is idle now, at most 8.
+///
+/// Measured on the 2-core reference machine (BENCHMARKS.md): on an idle machine 2
+/// threads decode 1.8x faster than 1, but with both cores busy 2 threads are 8x
+/// *slower* than 1, because ggml's workers spin while they wait for each other. So the
+/// default counts the cores that are busy (the 1-minute load average) and leaves them
+/// alone; `--threads` overrides.
 pub fn default_threads() -> u32 {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get() as u32)
         .unwrap_or(1);
-    match cores {
-        0..=2 => 1,
-        3..=4 => cores - 1,
-        _ => (cores - 1).min(8),
-    }
+    threads_for(cores, load_average())
+}
+
+fn threads_for(cores: u32, load: f64) -> u32 {
+    let busy = load.max(0.0).round() as u32;
+    cores.saturating_sub(busy).clamp(1, 8)
+}
+
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0.0)
 }
 
 impl Default for DecodeOptions {
@@ -211,4 +223,18 @@ fn push_word(words: &mut Vec<Word>, (bytes, start, end, psum, n): (Vec<u8>, f64,
         text,
         p: psum / n.max(1) as f32,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::threads_for;
+
+    #[test]
+    fn default_threads_leave_busy_cores_alone() {
+        assert_eq!(threads_for(2, 0.1), 2);
+        assert_eq!(threads_for(2, 1.2), 1);
+        assert_eq!(threads_for(2, 3.0), 1);
+        assert_eq!(threads_for(16, 0.0), 8);
+        assert_eq!(threads_for(1, 0.0), 1);
+    }
 }

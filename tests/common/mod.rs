@@ -52,7 +52,7 @@ pub fn engine() -> Option<&'static Engine> {
 
 pub fn opts() -> DecodeOptions {
     DecodeOptions {
-        threads: 2,
+        threads: 1, // tests run in parallel on two cores; more threads would contend
         ..DecodeOptions::default()
     }
 }

@@ -1,0 +1,495 @@
+//! The coach: from a plain transcript (words with times) to a report against the
+//! rubric. Knows nothing of audio or whisper.
+
+pub mod checks;
+pub mod lexicon;
+pub mod phases;
+pub mod rubric;
+pub mod sentences;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::transcript::Transcript;
+use lexicon::{Lexicons, Match};
+pub use phases::Phase;
+use phases::PhaseModel;
+pub use rubric::Rubric;
+use sentences::{SplitOptions, split};
+use text::{Token, tokens_from_words};
+
+pub const REPORT_SCHEMA: &str = "rehearse.report.v1";
+
+/// Where the transcript came from, and how its times were obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputKind {
+    Audio,
+    Text,
+    Transcript,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Timing {
+    Measured,
+    Estimated,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InputInfo {
+    pub path: String,
+    pub kind: InputKind,
+    pub timing: Timing,
+}
+
+/// The coach's report: the `rehearse.report.v1` JSON contract (docs/report-schema.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub input: InputInfo,
+    pub duration_s: f64,
+    pub words: usize,
+    pub wpm: f64,
+    pub sentences: Vec<SentenceOut>,
+    pub phases: PhaseTable,
+    pub failure_share: f64,
+    pub star: rubric::Star,
+    pub fillers: LexiconStats,
+    pub hedges: LexiconStats,
+    pub flags: Flags,
+    pub ownership: Ownership,
+    pub quantified: Vec<Hit>,
+    pub checks: Vec<checks::Check>,
+    pub score: u32,
+    /// How the score is made: check id → weight (from the rubric).
+    pub score_weights: BTreeMap<String, f64>,
+    pub pace: Pace,
+    pub rubric: RubricInfo,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RubricInfo {
+    pub name: String,
+    pub version: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SentenceOut {
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+    pub phase: Phase,
+    pub words: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct PhaseStat {
+    pub seconds: f64,
+    pub words: usize,
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PhaseTable {
+    pub situation: PhaseStat,
+    pub task: PhaseStat,
+    pub failure: PhaseStat,
+    pub response: PhaseStat,
+    pub learning: PhaseStat,
+}
+
+impl PhaseTable {
+    pub fn get(&self, p: Phase) -> &PhaseStat {
+        match p {
+            Phase::Situation => &self.situation,
+            Phase::Task => &self.task,
+            Phase::Failure => &self.failure,
+            Phase::Response => &self.response,
+            Phase::Learning => &self.learning,
+        }
+    }
+    fn get_mut(&mut self, p: Phase) -> &mut PhaseStat {
+        match p {
+            Phase::Situation => &mut self.situation,
+            Phase::Task => &mut self.task,
+            Phase::Failure => &mut self.failure,
+            Phase::Response => &mut self.response,
+            Phase::Learning => &mut self.learning,
+        }
+    }
+}
+
+/// One piece of evidence: the words, when, and in which phase.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Hit {
+    pub text: String,
+    pub start: f64,
+    pub end: f64,
+    pub phase: Phase,
+    /// Lexicon entry that matched (lower case).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
+    /// For hedges: honest reflection ("I might have caught it") rather than weak hedging.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reflective: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LexiconStats {
+    pub total: usize,
+    pub per_minute: f64,
+    pub per_100_words: f64,
+    /// Lower-case phrase → count.
+    pub by_word: BTreeMap<String, usize>,
+    /// Phase name → count.
+    pub by_phase: BTreeMap<String, usize>,
+    pub hits: Vec<Hit>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Flags {
+    pub blame: Vec<Hit>,
+    pub fake_failure: Vec<Hit>,
+    pub over_apology: Vec<Hit>,
+    pub catastrophic: Vec<Hit>,
+    pub red_flag_topic: Vec<Hit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OwnershipLevel {
+    High,
+    Medium,
+    Low,
+}
+
+/// Ownership of the failure: I vs we and passive voice, counted in the failure phase.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ownership {
+    pub i: usize,
+    pub we: usize,
+    pub passive: usize,
+    pub passive_hits: Vec<Hit>,
+    /// Whether any sentence states the speaker's own part ("I skipped…", "my fault").
+    pub owns_mistake: bool,
+    pub level: OwnershipLevel,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Pace {
+    /// Words per minute in consecutive 30-second windows.
+    pub windows: Vec<PaceWindow>,
+    /// Every silence longer than the rubric's long pause.
+    pub long_pauses: Vec<Pause>,
+    /// The long silences inside a sentence: hesitations, reported apart from fillers.
+    pub hesitations: Vec<Pause>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaceWindow {
+    pub start: f64,
+    pub end: f64,
+    pub wpm: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pause {
+    pub start: f64,
+    pub end: f64,
+    pub seconds: f64,
+}
+
+/// Everything the analysis computed, with the internals the reports need.
+pub struct Analysis {
+    pub report: Report,
+    pub tokens: Vec<Token>,
+    /// Phase of each token.
+    pub token_phase: Vec<Phase>,
+}
+
+/// Runs the whole analysis.
+pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> Analysis {
+    let tokens = tokens_from_words(&transcript.words);
+    let measured = input.timing == Timing::Measured;
+    let spans = split(
+        &tokens,
+        SplitOptions {
+            use_pauses: measured,
+            ..SplitOptions::default()
+        },
+    );
+    let model = PhaseModel::new(&rubric.phases);
+    let labels = model.label(&tokens, &spans);
+    let mut token_phase = vec![Phase::Situation; tokens.len()];
+    for (s, p) in spans.iter().zip(&labels) {
+        token_phase[s.first..s.last].fill(*p);
+    }
+    let phase_at = |i: usize| token_phase.get(i).copied().unwrap_or(Phase::Situation);
+
+    // Time and words per phase. A sentence owns the silence after it, so the phase
+    // times add up to the speech span.
+    let first_start = tokens.first().map(|t| t.start).unwrap_or(0.0);
+    let last_end = tokens.last().map(|t| t.end).unwrap_or(0.0);
+    let span_s = (last_end - first_start).max(0.0);
+    let mut phases = PhaseTable::default();
+    let mut sentences = Vec::with_capacity(spans.len());
+    for (k, (s, p)) in spans.iter().zip(&labels).enumerate() {
+        let until = spans.get(k + 1).map(|n| n.start).unwrap_or(s.end);
+        let stat = phases.get_mut(*p);
+        stat.seconds += (until - s.start).max(0.0);
+        stat.words += s.last - s.first;
+        sentences.push(SentenceOut {
+            start: s.start,
+            end: s.end,
+            text: raw_text(&tokens[s.first..s.last]),
+            phase: *p,
+            words: s.last - s.first,
+        });
+    }
+    let total_words = tokens.len();
+    // Shares in spoken time when measured, in words for text (domain.md).
+    let share_of = |st: &PhaseStat| {
+        if measured {
+            if span_s > 0.0 {
+                st.seconds / span_s
+            } else {
+                0.0
+            }
+        } else if total_words > 0 {
+            st.words as f64 / total_words as f64
+        } else {
+            0.0
+        }
+    };
+    for p in Phase::ALL {
+        let share = share_of(phases.get(p));
+        phases.get_mut(p).share = share;
+    }
+    let f = phases.failure.share;
+    let frl = f + phases.response.share + phases.learning.share;
+    let failure_share = if frl > 0.0 { f / frl } else { 0.0 };
+    let star = rubric::Star {
+        S: phases.situation.share,
+        T: phases.task.share,
+        A: phases.failure.share + phases.response.share,
+        R: phases.learning.share,
+    };
+
+    let duration_s = if measured {
+        span_s
+    } else {
+        total_words as f64 * 60.0 / rubric.targets.text_wpm
+    };
+    let minutes = duration_s / 60.0;
+    let wpm = if minutes > 0.0 {
+        total_words as f64 / minutes
+    } else {
+        0.0
+    };
+
+    let lex = Lexicons::new(&rubric.lexicon);
+    let hit = |m: &Match| Hit {
+        text: raw_text(&tokens[m.first..m.last]),
+        start: tokens[m.first].start,
+        end: tokens[m.last - 1].end,
+        phase: phase_at(m.first),
+        key: m.key.clone(),
+        reflective: false,
+    };
+    let hedge_matches = lex.hedges(&tokens);
+    let filler_matches = lex.fillers(&tokens, &hedge_matches);
+    let stats = |ms: &[Match], reflective: &dyn Fn(&Match) -> bool| {
+        let mut s = LexiconStats {
+            total: ms.len(),
+            ..Default::default()
+        };
+        s.per_minute = if minutes > 0.0 {
+            ms.len() as f64 / minutes
+        } else {
+            0.0
+        };
+        s.per_100_words = if total_words > 0 {
+            ms.len() as f64 * 100.0 / total_words as f64
+        } else {
+            0.0
+        };
+        for m in ms {
+            *s.by_word.entry(m.key.clone()).or_default() += 1;
+            *s.by_phase
+                .entry(phase_at(m.first).name().to_string())
+                .or_default() += 1;
+            let mut h = hit(m);
+            h.reflective = reflective(m);
+            s.hits.push(h);
+        }
+        s
+    };
+    let fillers = stats(&filler_matches, &|_| false);
+    let hedges = stats(&hedge_matches, &|m| {
+        lex.is_reflective(&tokens, m, phase_at(m.first))
+    });
+
+    let to_hits = |ms: Vec<Match>| ms.iter().map(hit).collect::<Vec<_>>();
+    let owns_mistake = lexicon::owns_a_mistake(&tokens);
+    let mut blame = to_hits(lex.blame(&tokens));
+    // Paraphrased blame is only blame when the speaker names no part of their own.
+    if owns_mistake && blame.len() < 2 {
+        blame.retain(|h| {
+            matches!(
+                h.key.as_str(),
+                "not my fault"
+                    | "wasn't my fault"
+                    | "wasn't really my fault"
+                    | "not on me"
+                    | "wasn't on me"
+                    | "their fault"
+            )
+        });
+    }
+    let flags = Flags {
+        blame,
+        fake_failure: to_hits(lex.fake_failure(&tokens)),
+        over_apology: to_hits(lex.over_apology(&tokens)),
+        catastrophic: to_hits(lex.catastrophic(&tokens)),
+        red_flag_topic: to_hits(lex.red_flags(&tokens, &phase_at)),
+    };
+
+    let failure_idx: Vec<usize> = (0..tokens.len())
+        .filter(|&i| phase_at(i) == Phase::Failure)
+        .collect();
+    let failure_tokens: Vec<Token> = failure_idx.iter().map(|&i| tokens[i].clone()).collect();
+    let (i_count, we_count, passive) = lexicon::ownership_counts(&failure_tokens);
+    let passive_hits: Vec<Hit> = passive
+        .iter()
+        .map(|&(a, b)| {
+            let m = Match {
+                key: String::new(),
+                first: failure_idx[a],
+                last: failure_idx[b - 1] + 1,
+            };
+            hit(&m)
+        })
+        .collect();
+    let level = if !flags.blame.is_empty() || !flags.fake_failure.is_empty() || !owns_mistake {
+        OwnershipLevel::Low
+    } else if we_count > i_count || passive.len() >= 2 {
+        OwnershipLevel::Medium
+    } else {
+        OwnershipLevel::High
+    };
+    let ownership = Ownership {
+        i: i_count,
+        we: we_count,
+        passive: passive.len(),
+        passive_hits,
+        owns_mistake,
+        level,
+    };
+
+    let quantified: Vec<Hit> = lexicon::quantities(&tokens)
+        .into_iter()
+        .filter(|(a, _)| {
+            matches!(
+                phase_at(*a),
+                Phase::Failure | Phase::Response | Phase::Learning
+            )
+        })
+        .map(|(a, b)| {
+            hit(&Match {
+                key: String::new(),
+                first: a,
+                last: b,
+            })
+        })
+        .collect();
+
+    let pace = pace(&tokens, rubric.targets.long_pause_s, measured);
+
+    let mut report = Report {
+        schema: REPORT_SCHEMA.to_string(),
+        input,
+        duration_s,
+        words: total_words,
+        wpm,
+        sentences,
+        phases,
+        failure_share,
+        star,
+        fillers,
+        hedges,
+        flags,
+        ownership,
+        quantified,
+        checks: Vec::new(),
+        score: 0,
+        score_weights: rubric.weights.clone(),
+        pace,
+        rubric: RubricInfo {
+            name: rubric.name.clone(),
+            version: rubric.version,
+        },
+    };
+    let learning = checks::learning_specificity(&lex, &tokens, &token_phase);
+    report.checks = checks::run(&report, rubric, &learning);
+    report.score = checks::score(&report.checks, &rubric.weights);
+    Analysis {
+        report,
+        tokens,
+        token_phase,
+    }
+}
+
+/// Words as written, with their attached punctuation.
+fn raw_text(tokens: &[Token]) -> String {
+    tokens
+        .iter()
+        .map(|t| t.raw.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn pace(tokens: &[Token], long_pause_s: f64, measured: bool) -> Pace {
+    let mut p = Pace::default();
+    let (Some(first), Some(last)) = (tokens.first(), tokens.last()) else {
+        return p;
+    };
+    let mut start = first.start;
+    while start < last.end {
+        let end = (start + 30.0).min(last.end);
+        let n = tokens
+            .iter()
+            .filter(|t| t.start >= start && t.start < end)
+            .count();
+        let minutes = (end - start) / 60.0;
+        if minutes > 0.05 {
+            p.windows.push(PaceWindow {
+                start,
+                end,
+                wpm: n as f64 / minutes,
+            });
+        }
+        start = end;
+    }
+    if !measured {
+        return p;
+    }
+    for w in tokens.windows(2) {
+        let gap = w[1].start - w[0].end;
+        if gap > long_pause_s {
+            let pause = Pause {
+                start: w[0].end,
+                end: w[1].start,
+                seconds: gap,
+            };
+            // Mid-sentence (no full stop before it): a hesitation.
+            if !w[0].sentence_end {
+                p.hesitations.push(pause.clone());
+            }
+            p.long_pauses.push(pause);
+        }
+    }
+    p
+}

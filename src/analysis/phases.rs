@@ -1,0 +1,219 @@
+//! Labelling each sentence with a phase of the story.
+//!
+//! Method: each sentence gets a score per phase from cue phrases (the rubric's
+//! `[phases.*]` lists: discourse markers, tense and stance, not topic words) and from
+//! where it sits in the answer; a Viterbi pass over a hidden Markov model of the
+//! typical situation → task → failure → response → learning order (with low-probability
+//! loops back) then picks the most likely sequence. The order model is what lets a
+//! sentence with no cues inherit the phase of its neighbours.
+
+use serde::{Deserialize, Serialize};
+
+use super::rubric::PhaseCues;
+use super::sentences::SentenceSpan;
+use super::text::{PhraseSet, Token};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Situation,
+    Task,
+    Failure,
+    Response,
+    Learning,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 5] = [
+        Phase::Situation,
+        Phase::Task,
+        Phase::Failure,
+        Phase::Response,
+        Phase::Learning,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Situation => "situation",
+            Phase::Task => "task",
+            Phase::Failure => "failure",
+            Phase::Response => "response",
+            Phase::Learning => "learning",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.name() == s)
+    }
+
+    /// The STAR letter the phase counts towards.
+    pub fn star(self) -> char {
+        match self {
+            Phase::Situation => 'S',
+            Phase::Task => 'T',
+            Phase::Failure | Phase::Response => 'A',
+            Phase::Learning => 'R',
+        }
+    }
+}
+
+/// Typical flow between consecutive sentences (rows: from, columns: to). Mostly
+/// forward, with self-loops for multi-sentence phases and small loops back, since
+/// real speech returns ("…and that's why I now…, because back then…").
+const TRANSITIONS: [[f64; 5]; 5] = [
+    // S     T     F     R     L
+    [0.60, 0.20, 0.16, 0.02, 0.02], // situation
+    [0.06, 0.44, 0.44, 0.03, 0.03], // task
+    [0.02, 0.02, 0.66, 0.22, 0.08], // failure
+    [0.01, 0.01, 0.10, 0.60, 0.28], // response
+    [0.01, 0.01, 0.05, 0.05, 0.88], // learning
+];
+/// Where answers start.
+const START: [f64; 5] = [0.70, 0.10, 0.17, 0.01, 0.02];
+/// Where in the answer (0 = start, 1 = end) each phase tends to sit: mean and spread.
+const POSITION: [(f64, f64); 5] = [
+    (0.05, 0.14),
+    (0.15, 0.14),
+    (0.38, 0.20),
+    (0.58, 0.20),
+    (0.85, 0.18),
+];
+/// How strongly cue evidence counts against the position and order priors.
+const CUE_WEIGHT: f64 = 1.1;
+
+/// Compiled cue lists, one per phase.
+pub struct PhaseModel {
+    cues: [PhraseSet; 5],
+}
+
+impl PhaseModel {
+    pub fn new(c: &PhaseCues) -> PhaseModel {
+        PhaseModel {
+            cues: [
+                PhraseSet::new(&c.situation.cues),
+                PhraseSet::new(&c.task.cues),
+                PhraseSet::new(&c.failure.cues),
+                PhraseSet::new(&c.response.cues),
+                PhraseSet::new(&c.learning.cues),
+            ],
+        }
+    }
+
+    /// Cue evidence per phase for one sentence: each match counts 1, plus 0.5 per
+    /// extra word (longer phrases are more specific).
+    fn cue_scores(&self, tokens: &[Token]) -> [f64; 5] {
+        let mut s = [0.0; 5];
+        for (p, set) in self.cues.iter().enumerate() {
+            s[p] = set
+                .find_all(tokens)
+                .iter()
+                .map(|h| 1.0 + 0.5 * (h.len as f64 - 1.0))
+                .sum();
+        }
+        s
+    }
+
+    /// The most likely phase of every sentence.
+    pub fn label(&self, tokens: &[Token], spans: &[SentenceSpan]) -> Vec<Phase> {
+        let n = spans.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let total = tokens.len().max(1) as f64;
+        let emissions: Vec<[f64; 5]> = spans
+            .iter()
+            .map(|s| {
+                let cues = self.cue_scores(&tokens[s.first..s.last]);
+                let pos = (s.first + s.last) as f64 / 2.0 / total;
+                let mut e = [0.0; 5];
+                for p in 0..5 {
+                    let (mu, sd) = POSITION[p];
+                    e[p] = CUE_WEIGHT * cues[p] - 0.5 * ((pos - mu) / sd).powi(2);
+                }
+                let lse = log_sum_exp(&e);
+                e.map(|x| x - lse)
+            })
+            .collect();
+        viterbi(&emissions)
+    }
+}
+
+fn log_sum_exp(xs: &[f64; 5]) -> f64 {
+    let m = xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    m + xs.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
+}
+
+fn viterbi(emissions: &[[f64; 5]]) -> Vec<Phase> {
+    let n = emissions.len();
+    let mut score = [0.0; 5];
+    for p in 0..5 {
+        score[p] = START[p].ln() + emissions[0][p];
+    }
+    let mut back = vec![[0usize; 5]; n];
+    for t in 1..n {
+        let mut next = [f64::NEG_INFINITY; 5];
+        for to in 0..5 {
+            for from in 0..5 {
+                let s = score[from] + TRANSITIONS[from][to].ln();
+                if s > next[to] {
+                    next[to] = s;
+                    back[t][to] = from;
+                }
+            }
+            next[to] += emissions[t][to];
+        }
+        score = next;
+    }
+    let mut best = (0..5)
+        .max_by(|a, b| score[*a].total_cmp(&score[*b]))
+        .unwrap_or(0);
+    let mut path = vec![Phase::Situation; n];
+    for t in (0..n).rev() {
+        path[t] = Phase::ALL[best];
+        best = back[t][best];
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::rubric::Rubric;
+    use crate::analysis::sentences::{SplitOptions, split};
+    use crate::analysis::text::{tokens_from_words, transcript_from_text};
+
+    fn label(text: &str) -> Vec<Phase> {
+        let t = tokens_from_words(&transcript_from_text(text, 150.0).words);
+        let spans = split(&t, SplitOptions::default());
+        PhaseModel::new(&Rubric::builtin().phases).label(&t, &spans)
+    }
+
+    #[test]
+    fn a_textbook_answer_follows_the_five_phases() {
+        let got = label(
+            "I was a project coordinator at a small agency. I was responsible for the launch schedule. \
+             I skipped the final review because I assumed the vendor had checked it, and the launch slipped two weeks. \
+             I immediately called the client, apologized and rebuilt the plan with them that night. \
+             Since then I always run a review checklist before every launch, and the last six launches shipped on time.",
+        );
+        assert_eq!(
+            got,
+            vec![
+                Phase::Situation,
+                Phase::Task,
+                Phase::Failure,
+                Phase::Response,
+                Phase::Learning
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_input_has_no_phases() {
+        assert!(label("").is_empty());
+    }
+}
