@@ -243,6 +243,35 @@ const TIME_UNITS: &[&str] = &[
     "month", "months", "year", "years", "shift", "shifts", "night", "nights", "morning",
     "mornings",
 ];
+/// Units that make a number a measurement.
+const MEASURE_UNITS: &[&str] = &[
+    "percent",
+    "per",
+    "dollars",
+    "pounds",
+    "euros",
+    "k",
+    "grand",
+    "points",
+    "stars",
+    "x",
+    "times",
+    "hundred",
+    "thousand",
+    "million",
+    "customers",
+    "users",
+    "people",
+    "orders",
+    "tickets",
+    "complaints",
+    "calls",
+    "errors",
+];
+/// Before a bare number, these make it a clock time ("by nine").
+const CLOCK_BEFORE: &[&str] = &[
+    "by", "at", "around", "until", "till", "before", "after", "past",
+];
 /// After "N <time unit>", these make it a point in time, not an amount.
 const TIME_POSITION_AFTER: &[&str] = &[
     "later", "ago", "earlier", "before", "after", "into", "in", "out", "back", "of",
@@ -395,6 +424,10 @@ fn prev(tokens: &[Token], i: usize, back: usize) -> Option<&Token> {
 pub fn like_is_filler(tokens: &[Token], i: usize) -> bool {
     let before = prev(tokens, i, 1);
     let after = tokens.get(i + 1);
+    // Set off on both sides (", like,"): an aside, whatever precedes it.
+    if before.is_some_and(|b| b.pause_mark_after) && tokens[i].pause_mark_after {
+        return true;
+    }
     if let Some(b) = before {
         if SUBJECT_PRONOUNS.contains(&b.norm.as_str())
             || LIKE_NOT_FILLER_BEFORE.contains(&b.norm.as_str())
@@ -540,8 +573,17 @@ pub fn ownership_counts(tokens: &[Token]) -> (usize, usize, Vec<(usize, usize)>)
     (i_count, we_count, passives)
 }
 
-/// "I + mistake verb" statements: the speaker names their own part.
-pub fn owns_a_mistake(tokens: &[Token]) -> bool {
+/// How the speaker owns the mistake: whether any statement names their own part
+/// ("I skipped…", "my fault", "I was the one who…"), and whether every such statement
+/// is hedged ("I think I could have…", "I sort of…").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnedMistake {
+    pub owned: bool,
+    pub hedged: bool,
+}
+
+pub fn owns_a_mistake(tokens: &[Token], hedges: &[Match]) -> OwnedMistake {
+    const SUBJECTS: &[&str] = &["i", "i'd"];
     const VERBS: &[&str] = &[
         "didn't",
         "forgot",
@@ -570,26 +612,53 @@ pub fn owns_a_mistake(tokens: &[Token]) -> bool {
         "pushed",
         "promised",
         "put",
+        "figured",
+        "booked",
+        "messed",
+        "could've",
+        "should've",
+        "misread",
+        "mixed",
+        "dropped",
+        "lost",
     ];
-    let phrase = tokens.windows(2).any(|w| {
-        matches!(
-            (w[0].norm.as_str(), w[1].norm.as_str()),
+    // A hedge just before the statement, or inside it, softens it.
+    let hedged_at = |i: usize| hedges.iter().any(|h| h.last <= i + 3 && h.last + 4 >= i);
+    let mut statements = Vec::new();
+    for (i, w) in tokens.windows(2).enumerate() {
+        let pair = (w[0].norm.as_str(), w[1].norm.as_str());
+        let possessive = matches!(
+            pair,
             ("my", "mistake")
                 | ("my", "fault")
                 | ("on", "me")
                 | ("my", "responsibility")
                 | ("my", "job")
-                | ("i", "messed")
-        )
-    });
-    phrase
-        || tokens.iter().enumerate().any(|(i, t)| {
-            t.norm == "i"
-                && (1..=3)
-                    .filter_map(|k| tokens.get(i + k))
-                    .any(|w| VERBS.contains(&w.norm.as_str()))
-                && !prev(tokens, i, 1).is_some_and(|b| b.norm == "like") // "not like I didn't know"
-        })
+                | ("my", "error")
+        );
+        let the_one = pair == ("i", "was")
+            && tokens.get(i + 2).is_some_and(|t| t.norm == "the")
+            && tokens.get(i + 3).is_some_and(|t| t.norm == "one");
+        if possessive || the_one {
+            statements.push(i);
+        }
+    }
+    for (i, t) in tokens.iter().enumerate() {
+        if SUBJECTS.contains(&t.norm.as_str())
+            && (1..=3)
+                .filter_map(|k| tokens.get(i + k))
+                .any(|w| VERBS.contains(&w.norm.as_str()))
+            && prev(tokens, i, 1).is_none_or(|b| b.norm != "like")
+        // "not like I didn't know"
+        {
+            statements.push(i);
+        }
+    }
+    let owned = !statements.is_empty();
+    OwnedMistake {
+        owned,
+        hedged: owned && statements.iter().all(|&i| hedged_at(i)),
+    }
 }
 
 /// Amounts: numbers with units, percentages, money, counts — but not time positions
@@ -604,7 +673,8 @@ pub fn quantities(tokens: &[Token]) -> Vec<(usize, usize)> {
             && t.norm
                 .parse::<u32>()
                 .is_ok_and(|y| (1900..=2099).contains(&y));
-        let word_number = t.norm.split('-').any(|p| NUMBER_WORDS.contains(&p));
+        // "twenty-eight" is a number, "double-check" is not.
+        let word_number = t.norm.split('-').all(|p| NUMBER_WORDS.contains(&p));
         let money_or_pct = t.raw.contains(['%', '$', '£', '€']);
         if (digits && !year) || word_number || money_or_pct {
             let mut end = i + 1;
@@ -612,7 +682,7 @@ pub fn quantities(tokens: &[Token]) -> Vec<(usize, usize)> {
                 && (tokens[end]
                     .norm
                     .split('-')
-                    .any(|p| NUMBER_WORDS.contains(&p))
+                    .all(|p| NUMBER_WORDS.contains(&p))
                     || tokens[end].norm == "and"
                         && tokens
                             .get(end + 1)
@@ -625,7 +695,16 @@ pub fn quantities(tokens: &[Token]) -> Vec<(usize, usize)> {
                 && tokens
                     .get(end + 1)
                     .is_some_and(|n| TIME_POSITION_AFTER.contains(&n.norm.as_str()));
-            if !time_position {
+            let has_unit = unit
+                .is_some_and(|u| TIME_UNITS.contains(&u) || MEASURE_UNITS.contains(&u))
+                || money_or_pct;
+            // "by nine", "at five": a clock time, not an amount.
+            let clock_time = prev(tokens, i, 1)
+                .is_some_and(|b| CLOCK_BEFORE.contains(&b.norm.as_str()))
+                && !has_unit;
+            // A bare "two" is usually a determiner ("two new hires"), not a measurement.
+            let small_count = end == i + 1 && t.norm == "two" && !has_unit;
+            if !time_position && !clock_time && !small_count {
                 out.push((i, (end + 1).min(tokens.len())));
             }
             i = end;
@@ -771,14 +850,36 @@ mod tests {
         assert_eq!(q("Eleven out of twenty-eight students failed."), 2);
         assert_eq!(q("Two weeks later, in 2021, I told her."), 0);
         assert_eq!(q("A month later I moved on."), 0);
+        assert_eq!(
+            q("I put two new baristas on, and by nine we ran out. Double-check stuff."),
+            0
+        );
+        assert_eq!(q("We lost two days."), 1);
     }
 
     #[test]
     fn owning_a_mistake_is_recognised() {
-        assert!(owns_a_mistake(&toks("I skipped the staging run.")));
-        assert!(owns_a_mistake(&toks("That check was exactly my job.")));
-        assert!(!owns_a_mistake(&toks(
-            "It's not like I didn't know how to teach it. They never replied."
-        )));
+        let l = Lexicons::new(&Rubric::builtin().lexicon);
+        let own = |s: &str| {
+            let t = toks(s);
+            owns_a_mistake(&t, &l.hedges(&t))
+        };
+        assert_eq!(
+            own("I skipped the staging run."),
+            OwnedMistake {
+                owned: true,
+                hedged: false
+            }
+        );
+        assert!(own("That check was exactly my job.").owned);
+        assert!(own("I was the one who pushed for it.").owned);
+        assert!(!own("It's not like I didn't know how to teach it. They never replied.").owned);
+        assert_eq!(
+            own("I think I could have handled it, I sort of missed it."),
+            OwnedMistake {
+                owned: true,
+                hedged: true
+            }
+        );
     }
 }

@@ -333,7 +333,8 @@ pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> An
     });
 
     let to_hits = |ms: Vec<Match>| ms.iter().map(hit).collect::<Vec<_>>();
-    let owns_mistake = lexicon::owns_a_mistake(&tokens);
+    let owned = lexicon::owns_a_mistake(&tokens, &hedge_matches);
+    let owns_mistake = owned.owned;
     let mut blame = to_hits(lex.blame(&tokens));
     // Paraphrased blame is only blame when the speaker names no part of their own.
     if owns_mistake && blame.len() < 2 {
@@ -375,7 +376,7 @@ pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> An
         .collect();
     let level = if !flags.blame.is_empty() || !flags.fake_failure.is_empty() || !owns_mistake {
         OwnershipLevel::Low
-    } else if we_count > i_count || passive.len() >= 2 {
+    } else if we_count > 2 * i_count || passive.len() * 3 > i_count.max(1) || owned.hedged {
         OwnershipLevel::Medium
     } else {
         OwnershipLevel::High

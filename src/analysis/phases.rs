@@ -69,8 +69,8 @@ const TRANSITIONS: [[f64; 5]; 5] = [
     [0.60, 0.20, 0.16, 0.02, 0.02], // situation
     [0.06, 0.44, 0.44, 0.03, 0.03], // task
     [0.02, 0.02, 0.66, 0.22, 0.08], // failure
-    [0.01, 0.01, 0.10, 0.60, 0.28], // response
-    [0.01, 0.01, 0.05, 0.05, 0.88], // learning
+    [0.01, 0.01, 0.12, 0.58, 0.28], // response
+    [0.01, 0.01, 0.08, 0.06, 0.84], // learning
 ];
 /// Where answers start.
 const START: [f64; 5] = [0.70, 0.10, 0.17, 0.01, 0.02];
@@ -84,6 +84,8 @@ const POSITION: [(f64, f64); 5] = [
 ];
 /// How strongly cue evidence counts against the position and order priors.
 const CUE_WEIGHT: f64 = 1.1;
+/// How strongly the position prior counts.
+const POSITION_WEIGHT: f64 = 0.7;
 
 /// Compiled cue lists, one per phase.
 pub struct PhaseModel {
@@ -132,7 +134,7 @@ impl PhaseModel {
                 let mut e = [0.0; 5];
                 for p in 0..5 {
                     let (mu, sd) = POSITION[p];
-                    e[p] = CUE_WEIGHT * cues[p] - 0.5 * ((pos - mu) / sd).powi(2);
+                    e[p] = CUE_WEIGHT * cues[p] - POSITION_WEIGHT * 0.5 * ((pos - mu) / sd).powi(2);
                 }
                 let lse = log_sum_exp(&e);
                 e.map(|x| x - lse)
