@@ -92,10 +92,6 @@ impl Engine {
         params.use_gpu(use_gpu);
         // Measured: same speed on CPU, ~70 MB less memory (BENCHMARKS.md).
         params.flash_attn(true);
-            std::env::var("REHEARSE_FLASH_ATTN")
-                .map(|v| v != "0")
-                .unwrap_or(true),
-        );
         let ctx = WhisperContext::new_with_params(&path_str, params).map_err(|source| {
             EngineError::Load {
                 path: path_str.clone(),
