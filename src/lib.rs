@@ -9,5 +9,6 @@ pub mod analysis;
 pub mod audio;
 pub mod eval;
 pub mod fsutil;
+pub mod report;
 pub mod transcribe;
 pub mod transcript;

@@ -94,6 +94,22 @@ fn each_answer_gets_its_expected_fillers_hedges_and_flags() {
                 e.quantified
             ));
         }
+        let vague = item
+            .weakness
+            .iter()
+            .any(|w| w == "vague-learning" || w == "no-learning");
+        let learning = r
+            .checks
+            .iter()
+            .find(|c| c.id == "specific_learning")
+            .expect("learning check");
+        let passed = learning.status == rehearse::analysis::checks::Status::Pass;
+        if vague == passed {
+            problems.push(format!(
+                "{}: specific_learning {:?} but weakness {:?}: {}",
+                item.id, learning.status, item.weakness, learning.message
+            ));
+        }
         let level = serde_json::to_value(r.ownership.level).expect("level");
         if level != e.ownership.as_str() {
             problems.push(format!("{}: ownership {level} != {}", item.id, e.ownership));

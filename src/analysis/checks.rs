@@ -93,7 +93,14 @@ pub fn learning_specificity(lex: &Lexicons, tokens: &[Token], phase: &[Phase]) -
         .filter(|(_, p)| **p == Phase::Learning)
         .map(|(t, _)| t.clone())
         .collect();
-    let names = |set: &super::text::PhraseSet| -> Vec<String> {
+    // Specific cues may overlap ("now I ask" is "now i" and "i ask"): count every one.
+    let all = |set: &super::text::PhraseSet| -> Vec<String> {
+        set.find_all(&learning)
+            .iter()
+            .map(|h| set.phrases[h.phrase].clone())
+            .collect()
+    };
+    let longest = |set: &super::text::PhraseSet| -> Vec<String> {
         set.find_longest(&learning)
             .iter()
             .map(|h| set.phrases[h.phrase].clone())
@@ -101,8 +108,8 @@ pub fn learning_specificity(lex: &Lexicons, tokens: &[Token], phase: &[Phase]) -
     };
     LearningEvidence {
         learning_words: learning.len(),
-        specific: names(&lex.specific_learning),
-        generic: names(&lex.generic_learning),
+        specific: all(&lex.specific_learning),
+        generic: longest(&lex.generic_learning),
         evidence: !super::lexicon::quantities(&learning).is_empty(),
     }
 }

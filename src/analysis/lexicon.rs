@@ -233,9 +233,6 @@ const NUMBER_WORDS: &[&str] = &[
     "billion",
     "dozen",
     "half",
-    "double",
-    "twice",
-    "triple",
     "percent",
 ];
 const TIME_UNITS: &[&str] = &[

@@ -292,7 +292,11 @@ pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> An
 
     let lex = Lexicons::new(&rubric.lexicon);
     let hit = |m: &Match| Hit {
-        text: raw_text(&tokens[m.first..m.last]),
+        text: tokens[m.first..m.last]
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         start: tokens[m.first].start,
         end: tokens[m.last - 1].end,
         phase: phase_at(m.first),

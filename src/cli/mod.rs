@@ -1,6 +1,8 @@
 //! Argument parsing and dispatch. Errors become `anyhow` here, at the edge.
 
+mod eval;
 mod model;
+mod score;
 mod transcribe;
 
 use std::io::IsTerminal;
@@ -24,11 +26,17 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Score an answer against the failure-question rubric: a recording (.wav), a
+    /// written draft (.txt) or a saved transcript (.json).
+    Score(score::ScoreArgs),
     /// Transcribe a recorded answer (WAV) and print it with timestamps.
     Transcribe(transcribe::TranscribeArgs),
     /// Manage speech-recognition models.
     #[command(subcommand)]
     Model(model::ModelCommand),
+    /// Measure the coach on labeled answers.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
 }
 
 /// Options shared by every command that runs the recogniser.
@@ -73,7 +81,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let result = match cli.command {
+        Command::Score(args) => score::run(args),
         Command::Transcribe(args) => transcribe::run(args),
+        Command::Eval(cmd) => eval::run(cmd),
         Command::Model(cmd) => model::run(cmd),
     };
     match result {

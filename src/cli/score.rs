@@ -1,0 +1,152 @@
+//! `rehearse score FILE`: the coach's report for a recording, a written draft or a
+//! saved transcript.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use rehearse::analysis::text::transcript_from_text;
+use rehearse::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
+use rehearse::report::{Format, formatter};
+use rehearse::transcript::{TRANSCRIPT_SCHEMA, Transcript};
+
+use super::EngineArgs;
+
+#[derive(Args, Debug)]
+pub struct ScoreArgs {
+    /// A recording (.wav), a written draft (.txt, .md) or a saved transcript (.json).
+    pub file: PathBuf,
+    /// Print the report as JSON (schema rehearse.report.v1); same as --format json.
+    #[arg(long)]
+    pub json: bool,
+    /// Report format: terminal, json or md.
+    #[arg(long, value_parser = parse_format, default_value = "terminal")]
+    pub format: FormatArg,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// A rubric file whose values replace the built-in ones (see rubrics/failure.toml).
+    #[arg(long)]
+    pub rubric: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FormatArg(pub Format);
+
+fn parse_format(s: &str) -> Result<FormatArg, String> {
+    Format::parse(s)
+        .map(FormatArg)
+        .ok_or_else(|| format!("unknown format {s:?}: use terminal, json or md"))
+}
+
+/// What a file holds, from its extension, or its first bytes when that says nothing.
+fn input_kind(path: &Path) -> Result<InputKind> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "wav" | "wave" => return Ok(InputKind::Audio),
+        "txt" | "md" | "text" => return Ok(InputKind::Text),
+        "json" => return Ok(InputKind::Transcript),
+        "mp3" | "m4a" | "aac" | "flac" | "ogg" | "opus" | "webm" => {
+            bail!(
+                "{}: {ext} is not supported yet; convert it to WAV first (e.g. `sox {} out.wav` or `ffmpeg -i {} out.wav`)",
+                path.display(),
+                path.display(),
+                path.display()
+            )
+        }
+        _ => {}
+    }
+    let mut head = [0u8; 4];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(match &head[..n] {
+        b"RIFF" => InputKind::Audio,
+        [b'{', ..] => InputKind::Transcript,
+        _ => InputKind::Text,
+    })
+}
+
+fn load_transcript(path: &Path) -> Result<Transcript> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    if value.get("schema").and_then(|s| s.as_str()) != Some(TRANSCRIPT_SCHEMA) {
+        bail!(
+            "{} is not a transcript: expected \"schema\": \"{TRANSCRIPT_SCHEMA}\" (made by `rehearse transcribe --json`)",
+            path.display()
+        );
+    }
+    serde_json::from_value(value)
+        .with_context(|| format!("{}: transcript fields are malformed", path.display()))
+}
+
+pub fn run(args: ScoreArgs) -> Result<ExitCode> {
+    let rubric = match &args.rubric {
+        Some(p) => Rubric::load_override(p)?,
+        None => Rubric::builtin(),
+    };
+    let kind = input_kind(&args.file)?;
+    let (transcript, timing) = match kind {
+        InputKind::Audio => (
+            super::transcribe::transcribe_file(&args.file, &args.engine)?,
+            Timing::Measured,
+        ),
+        InputKind::Text => {
+            let bytes = std::fs::read(&args.file)
+                .with_context(|| format!("cannot read {}", args.file.display()))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", args.file.display()))?;
+            (
+                transcript_from_text(&text, rubric.targets.text_wpm),
+                Timing::Estimated,
+            )
+        }
+        InputKind::Transcript => {
+            let t = load_transcript(&args.file)?;
+            // A transcript made from text keeps estimated timing.
+            let timing = if t.model.engine == "text" {
+                Timing::Estimated
+            } else {
+                Timing::Measured
+            };
+            (t, timing)
+        }
+    };
+    if transcript.words.is_empty() {
+        bail!(
+            "{}: no words found: nothing to score (silent recording or empty file?)",
+            args.file.display()
+        );
+    }
+    let input = InputInfo {
+        path: args.file.display().to_string(),
+        kind,
+        timing,
+    };
+    let analysis = analyze(&transcript, input, &rubric);
+    let format = if args.json {
+        Format::Json
+    } else {
+        args.format.0
+    };
+    let mut buf = Vec::new();
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    formatter(format, color).render(&analysis, &mut buf)?;
+    match &args.output {
+        Some(out) => rehearse::fsutil::write_atomic(out, &buf)
+            .with_context(|| format!("writing {}", out.display()))?,
+        None => std::io::stdout().write_all(&buf)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

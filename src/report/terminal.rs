@@ -1,0 +1,235 @@
+//! The terminal report: checks first (worst first), then a one-line timeline of the
+//! answer, then the transcript with hits highlighted. Plain text without color when
+//! `NO_COLOR` is set or the output is not a terminal.
+
+use std::io::{self, Write};
+
+use super::{ReportFormat, phase_letter, timeline};
+use crate::analysis::checks::{Status, clock};
+use crate::analysis::{Analysis, Phase};
+
+pub struct Terminal {
+    pub color: bool,
+}
+
+const RESET: &str = "\x1b[0m";
+
+fn phase_color(p: Phase) -> &'static str {
+    match p {
+        Phase::Situation => "\x1b[44m", // blue
+        Phase::Task => "\x1b[46m",      // cyan
+        Phase::Failure => "\x1b[41m",   // red
+        Phase::Response => "\x1b[43m",  // yellow
+        Phase::Learning => "\x1b[42m",  // green
+    }
+}
+
+impl Terminal {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn mark(&self, s: Status) -> String {
+        match s {
+            Status::Pass => self.paint("\x1b[32m", "✓"),
+            Status::Warn => self.paint("\x1b[33m", "!"),
+            Status::Fail => self.paint("\x1b[31m", "✗"),
+        }
+    }
+}
+
+/// Wraps `text` to `width` columns with a hanging indent.
+fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        let limit = if lines.is_empty() {
+            width
+        } else {
+            width - indent
+        };
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > limit {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+impl ReportFormat for Terminal {
+    fn render(&self, a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+        let r = &a.report;
+        let width = 78;
+        let timing = if r.input.timing == crate::analysis::Timing::Measured {
+            "spoken"
+        } else {
+            "estimated"
+        };
+        writeln!(
+            out,
+            "{}  {}  ({}, {} {}, {} words, {:.0} wpm)",
+            self.paint("\x1b[1m", "rehearse"),
+            self.paint("\x1b[1m", &format!("score {}/100", r.score)),
+            r.input.path,
+            clock(r.duration_s),
+            timing,
+            r.words,
+            r.wpm
+        )?;
+        writeln!(out)?;
+        for c in &r.checks {
+            let head = format!("{:<17}", c.id);
+            let lines = wrap(&c.message, width - 21, 0);
+            for (k, l) in lines.iter().enumerate() {
+                if k == 0 {
+                    writeln!(out, " {} {} {}", self.mark(c.status), head, l)?;
+                } else {
+                    writeln!(out, "   {:<17} {}", "", l)?;
+                }
+            }
+        }
+
+        // Timeline: phases as colored blocks across time, filler marks below.
+        let cols = 60;
+        let line = timeline(a, cols);
+        if !line.is_empty() {
+            writeln!(out)?;
+            let bar: String = line
+                .iter()
+                .map(|(p, _)| {
+                    if self.color {
+                        format!("{} {RESET}", phase_color(*p))
+                    } else {
+                        phase_letter(*p).to_string()
+                    }
+                })
+                .collect();
+            let marks: String = line
+                .iter()
+                .map(|(_, f)| if *f { '^' } else { ' ' })
+                .collect();
+            writeln!(out, " 0:00 {bar} {}", clock(r.duration_s))?;
+            if marks.trim().is_empty() {
+                writeln!(out, "      (no fillers)")?;
+            } else {
+                writeln!(out, "      {marks} ^ filler")?;
+            }
+            let legend: Vec<String> = Phase::ALL
+                .iter()
+                .map(|p| {
+                    let label = format!("{} {:.0}%", p.name(), r.phases.get(*p).share * 100.0);
+                    if self.color {
+                        format!("{}  {RESET} {label}", phase_color(*p))
+                    } else {
+                        format!("{}={label}", phase_letter(*p))
+                    }
+                })
+                .collect();
+            writeln!(out, "      {}", legend.join("  "))?;
+            writeln!(
+                out,
+                "      failure share {:.0}% (≤ 10% on target, ≤ 25% acceptable)",
+                r.failure_share * 100.0
+            )?;
+        }
+
+        // Transcript with hits highlighted: fillers yellow, hedges cyan, flags red.
+        writeln!(out)?;
+        let mut style = vec![""; a.tokens.len()];
+        let mut mark_range = |hits: &[crate::analysis::Hit], code: &'static str| {
+            for h in hits {
+                for (i, t) in a.tokens.iter().enumerate() {
+                    if t.start >= h.start - 1e-9 && t.end <= h.end + 1e-9 {
+                        style[i] = code;
+                    }
+                }
+            }
+        };
+        mark_range(&r.hedges.hits, "\x1b[36m");
+        mark_range(&r.fillers.hits, "\x1b[33m");
+        for flag in [
+            &r.flags.blame,
+            &r.flags.fake_failure,
+            &r.flags.over_apology,
+            &r.flags.catastrophic,
+            &r.flags.red_flag_topic,
+        ] {
+            mark_range(flag, "\x1b[31;1m");
+        }
+        let mut at = 0;
+        for s in &r.sentences {
+            let end = (at + s.words).min(a.tokens.len());
+            // (visible width, rendered word): wrap on what the reader sees.
+            let words: Vec<(usize, String)> = (at..end)
+                .map(|i| {
+                    let raw = &a.tokens[i].raw;
+                    let shown = if style[i].is_empty() {
+                        raw.clone()
+                    } else {
+                        self.paint(style[i], raw)
+                    };
+                    (raw.chars().count(), shown)
+                })
+                .collect();
+            at = end;
+            let head = format!(" {:>5} {:<9} ", clock(s.start), s.phase.name());
+            let indent = head.chars().count();
+            let mut line = String::new();
+            let mut used = 0;
+            let mut first = true;
+            for (w, shown) in words {
+                if used > 0 && indent + used + 1 + w > width {
+                    let lead = if first {
+                        self.paint("\x1b[2m", &head)
+                    } else {
+                        " ".repeat(indent)
+                    };
+                    writeln!(out, "{lead}{line}")?;
+                    first = false;
+                    line.clear();
+                    used = 0;
+                }
+                if used > 0 {
+                    line.push(' ');
+                    used += 1;
+                }
+                line.push_str(&shown);
+                used += w;
+            }
+            let lead = if first {
+                self.paint("\x1b[2m", &head)
+            } else {
+                " ".repeat(indent)
+            };
+            writeln!(out, "{lead}{line}")?;
+        }
+        let weights: Vec<String> = r
+            .score_weights
+            .iter()
+            .filter(|(_, w)| **w > 0.0)
+            .map(|(k, w)| format!("{k} {w}"))
+            .collect();
+        writeln!(out)?;
+        for l in wrap(
+            &format!(
+                "score = weighted mean of checks (pass 1, warn ½, fail 0); weights: {}",
+                weights.join(", ")
+            ),
+            width,
+            0,
+        ) {
+            writeln!(out, "{}", self.paint("\x1b[2m", &l))?;
+        }
+        Ok(())
+    }
+}
