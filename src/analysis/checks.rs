@@ -449,7 +449,7 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
     let (st, msg) = if f.per_minute <= t.fillers_per_min_warn {
         (
             Status::Pass,
-            format!("{} fillers ({:.1}/min)", f.total, f.per_minute),
+            format!("{} ({:.1}/min)", plural(f.total, "filler"), f.per_minute),
         )
     } else if f.per_minute <= t.fillers_per_min_fail {
         (
@@ -494,7 +494,11 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
     let (st, msg) = if per100 <= t.hedges_per_100w_warn {
         (
             Status::Pass,
-            format!("{} hedges ({:.1} per 100 words)", weak.len(), per100),
+            format!(
+                "{} ({:.1} per 100 words)",
+                plural(weak.len(), "hedge"),
+                per100
+            ),
         )
     } else {
         let example = in_learning
@@ -571,6 +575,14 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
 
     out.sort_by_key(|c| c.status);
     out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn top_words(by: &BTreeMap<String, usize>, n: usize) -> Vec<String> {

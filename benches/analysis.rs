@@ -1,0 +1,43 @@
+//! Analysis speed: a 500-word answer must be analysed in under 5 ms (BENCHMARKS.md).
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rehearse::analysis::text::transcript_from_text;
+use rehearse::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
+
+fn corpus_answer_500_words() -> String {
+    // dev-10 from the shared corpus is 544 words; fall back to a repeated paragraph.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/dev-10.json");
+    if let Ok(text) = std::fs::read_to_string(path)
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+        && let Some(s) = v["sentences"].as_array()
+    {
+        let joined: Vec<&str> = s.iter().filter_map(|x| x["text"].as_str()).collect();
+        let all = joined.join(" ");
+        return all
+            .split_whitespace()
+            .take(500)
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    "I was a data analyst and I owned the weekly report. I skipped the review, um, and the numbers were wrong by 12%. \
+     I told my manager that afternoon and fixed it. Since then I always run a reconciliation check before every release. "
+        .repeat(12)
+}
+
+fn bench(c: &mut Criterion) {
+    let text = corpus_answer_500_words();
+    let rubric = Rubric::builtin();
+    let transcript = transcript_from_text(&text, 150.0);
+    let input = InputInfo {
+        path: "bench".into(),
+        kind: InputKind::Text,
+        timing: Timing::Estimated,
+    };
+    c.bench_function("analyze 500 words", |b| {
+        b.iter(|| black_box(analyze(black_box(&transcript), input.clone(), &rubric)))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
