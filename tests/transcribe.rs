@@ -98,3 +98,23 @@ fn every_rate_channel_count_and_sample_format_gives_the_same_transcript() {
         }
     }
 }
+
+#[test]
+fn read_telephone_speech_matches_its_reference_texts() {
+    // Debian's asterisk prompts: a real human voice, 8 kHz, with published texts.
+    let Some(refs) = common::need(&common::fixture("asterisk/refs.tsv")) else { return };
+    let refs = std::fs::read_to_string(refs).expect("refs");
+    let (mut errors, mut words) = (0.0, 0usize);
+    for line in refs.lines() {
+        let Some((id, text)) = line.split_once('\t') else { continue };
+        let Some(t) = transcribe(&common::fixture(&format!("asterisk/{id}.wav"))) else { return };
+        let n = rehearse::eval::normalize_words(text).len();
+        let wer = word_error_rate(text, &t.text());
+        eprintln!("{id}: WER {wer:.3}");
+        errors += wer * n as f64;
+        words += n;
+    }
+    assert!(words > 150, "too little reference text: {words} words");
+    let wer = errors / words as f64;
+    assert!(wer < 0.10, "WER {wer:.3} on read speech");
+}
