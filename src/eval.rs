@@ -351,6 +351,10 @@ pub mod fillers {
 
     /// The text without filled pauses, for a word error rate of the content words.
     pub fn without_filled_pauses(text: &str) -> String {
-        super::normalize_words(text).into_iter().filter(|w| !FILLED.contains(&w.as_str())).collect::<Vec<_>>().join(" ")
+        super::normalize_words(text)
+            .into_iter()
+            .filter(|w| !FILLED.contains(&w.as_str()))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }

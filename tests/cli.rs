@@ -201,33 +201,27 @@ fn importing_the_registry_package_is_deterministic() {
 #[test]
 fn importing_a_folder_without_a_model_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tmp");
-    let out = rehearse(
-        &[
+    let out_dir = tempfile::tempdir().expect("tmp");
+    let dest = out_dir.path().join("never.bin");
+    let import = || {
+        let args = [
             "model",
             "import",
             dir.path().to_str().expect("utf8"),
             "-o",
-            "/tmp/never.bin",
-        ],
-        &[],
-    );
+            dest.to_str().expect("utf8"),
+        ];
+        rehearse(&args, &[])
+    };
+    let out = import();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no model.bin"), "{}", stderr(&out));
     std::fs::write(dir.path().join("model.bin"), b"\x06\0\0\0garbage").expect("w");
-    let out = rehearse(
-        &[
-            "model",
-            "import",
-            dir.path().to_str().expect("utf8"),
-            "-o",
-            "/tmp/never.bin",
-        ],
-        &[],
-    );
+    let out = import();
     assert!(
         stderr(&out).contains("not a CTranslate2 Whisper model"),
         "{}",
         stderr(&out)
     );
-    assert!(!Path::new("/tmp/never.bin").exists());
+    assert!(!dest.exists(), "a partial model was left behind");
 }

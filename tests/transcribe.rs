@@ -102,12 +102,18 @@ fn every_rate_channel_count_and_sample_format_gives_the_same_transcript() {
 #[test]
 fn read_telephone_speech_matches_its_reference_texts() {
     // Debian's asterisk prompts: a real human voice, 8 kHz, with published texts.
-    let Some(refs) = common::need(&common::fixture("asterisk/refs.tsv")) else { return };
+    let Some(refs) = common::need(&common::fixture("asterisk/refs.tsv")) else {
+        return;
+    };
     let refs = std::fs::read_to_string(refs).expect("refs");
     let (mut errors, mut words) = (0.0, 0usize);
     for line in refs.lines() {
-        let Some((id, text)) = line.split_once('\t') else { continue };
-        let Some(t) = transcribe(&common::fixture(&format!("asterisk/{id}.wav"))) else { return };
+        let Some((id, text)) = line.split_once('\t') else {
+            continue;
+        };
+        let Some(t) = transcribe(&common::fixture(&format!("asterisk/{id}.wav"))) else {
+            return;
+        };
         let n = rehearse::eval::normalize_words(text).len();
         let wer = word_error_rate(text, &t.text());
         eprintln!("{id}: WER {wer:.3}");
@@ -117,4 +123,43 @@ fn read_telephone_speech_matches_its_reference_texts() {
     assert!(words > 150, "too little reference text: {words} words");
     let wer = errors / words as f64;
     assert!(wer < 0.10, "WER {wer:.3} on read speech");
+}
+
+#[test]
+fn a_filler_heavy_answer_keeps_its_fillers_and_fails_the_filler_check() {
+    use rehearse::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
+    let wav = common::fixture("answers/dev-05.wav");
+    let Some(t) = transcribe(&wav) else { return };
+    let input = InputInfo {
+        path: "dev-05".into(),
+        kind: InputKind::Audio,
+        timing: Timing::Measured,
+    };
+    let r = analyze(&t, input, &Rubric::builtin()).report;
+    // The text has um x9 and uh x5; the default filler prompt keeps most of them.
+    let filled = r.fillers.by_word.get("um").copied().unwrap_or(0)
+        + r.fillers.by_word.get("uh").copied().unwrap_or(0);
+    assert!(
+        filled >= 11,
+        "only {filled} of 14 um/uh survived: {:?}",
+        r.fillers.by_word
+    );
+    let check = r
+        .checks
+        .iter()
+        .find(|c| c.id == "fillers")
+        .expect("fillers check");
+    assert_eq!(
+        check.status,
+        rehearse::analysis::checks::Status::Fail,
+        "{}",
+        check.message
+    );
+    // Every hit carries a time inside the answer and a phase.
+    assert!(
+        r.fillers
+            .hits
+            .iter()
+            .all(|h| h.start >= 0.0 && h.end <= t.duration_s)
+    );
 }

@@ -46,31 +46,58 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             print!("{}", corpus::markdown(&acc));
             Ok(ExitCode::SUCCESS)
         }
-        EvalCommand::Fillers { corpus: dir, audio, prompt, engine } => fillers(&dir, &audio, prompt, &engine),
+        EvalCommand::Fillers {
+            corpus: dir,
+            audio,
+            prompt,
+            engine,
+        } => fillers(&dir, &audio, prompt, &engine),
     }
 }
 
-fn fillers(dir: &std::path::Path, audio: &std::path::Path, prompts: Vec<String>, engine_args: &super::EngineArgs) -> Result<ExitCode> {
+fn fillers(
+    dir: &std::path::Path,
+    audio: &std::path::Path,
+    prompts: Vec<String>,
+    engine_args: &super::EngineArgs,
+) -> Result<ExitCode> {
     use rehearse::analysis::{InputInfo, InputKind, Timing, analyze};
     use rehearse::eval::fillers::{FillerRecall, recall, without_filled_pauses};
     use rehearse::eval::word_error_rate;
 
-    let prompts = if prompts.is_empty() { vec![String::new(), rehearse::transcribe::FILLER_PROMPT.to_string()] } else { prompts };
+    let prompts = if prompts.is_empty() {
+        vec![
+            String::new(),
+            rehearse::transcribe::FILLER_PROMPT.to_string(),
+        ]
+    } else {
+        prompts
+    };
     let rubric = Rubric::builtin();
     let items: Vec<_> = corpus::load_dir(dir)?
         .into_iter()
-        .filter(|i| i.expect.fillers.values().sum::<usize>() > 0 && audio.join(format!("{}.wav", i.id)).is_file())
+        .filter(|i| {
+            i.expect.fillers.values().sum::<usize>() > 0
+                && audio.join(format!("{}.wav", i.id)).is_file()
+        })
         .collect();
     if items.is_empty() {
-        anyhow::bail!("no answers with fillers have a rendering in {}", audio.display());
+        anyhow::bail!(
+            "no answers with fillers have a rendering in {}",
+            audio.display()
+        );
     }
     let (engine, base_opts) = super::load_engine(engine_args)?;
     let mut state = engine.new_state()?;
     let decoded: Vec<_> = items
         .iter()
-        .map(|i| rehearse::audio::decode_wav_16k(&audio.join(format!("{}.wav", i.id)), &mut |_, _| {}))
+        .map(|i| {
+            rehearse::audio::decode_wav_16k(&audio.join(format!("{}.wav", i.id)), &mut |_, _| {})
+        })
         .collect::<Result<_, _>>()?;
-    println!("| prompt | answers | filled-pause recall (um/uh/er) | marker recall (like, you know, …) | content WER | decode s |");
+    println!(
+        "| prompt | answers | filled-pause recall (um/uh/er) | marker recall (like, you know, …) | content WER | decode s |"
+    );
     println!("|---|---:|---:|---:|---:|---:|");
     for p in &prompts {
         let mut opts = base_opts.clone();
@@ -81,11 +108,27 @@ fn fillers(dir: &std::path::Path, audio: &std::path::Path, prompts: Vec<String>,
             let started = std::time::Instant::now();
             let t = engine.transcribe(&mut state, &pcm.samples, &opts, None)?;
             secs += started.elapsed().as_secs_f64();
-            let report = analyze(&t, InputInfo { path: item.id.clone(), kind: InputKind::Audio, timing: Timing::Measured }, &rubric).report;
+            let report = analyze(
+                &t,
+                InputInfo {
+                    path: item.id.clone(),
+                    kind: InputKind::Audio,
+                    timing: Timing::Measured,
+                },
+                &rubric,
+            )
+            .report;
             total.add(&recall(item, &report));
-            wer_sum += word_error_rate(&without_filled_pauses(&item.text()), &without_filled_pauses(&t.text()));
+            wer_sum += word_error_rate(
+                &without_filled_pauses(&item.text()),
+                &without_filled_pauses(&t.text()),
+            );
         }
-        let label = if p.is_empty() { "(none)".to_string() } else { format!("\"{p}\"") };
+        let label = if p.is_empty() {
+            "(none)".to_string()
+        } else {
+            format!("\"{p}\"")
+        };
         println!(
             "| {label} | {} | {:.0}% ({}/{}) | {:.0}% ({}/{}) | {:.1}% | {:.1} |",
             items.len(),

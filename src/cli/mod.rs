@@ -51,7 +51,8 @@ pub struct EngineArgs {
     /// Beam width; 1 = greedy (fastest; see BENCHMARKS.md for the accuracy trade-off).
     #[arg(long)]
     pub beam_size: Option<u32>,
-    /// Prime the recogniser with this text (helps it keep "um"/"uh").
+    /// Prime the recogniser with this text. Default: a disfluent prompt that makes
+    /// Whisper keep "um"/"uh" (docs/accuracy.md); `--prompt ""` for none.
     #[arg(long)]
     pub prompt: Option<String>,
     /// Run on the CPU even when the build has GPU support.
@@ -117,6 +118,8 @@ pub fn load_engine(
     if let Some(b) = args.beam_size.or(cfg.beam_size) {
         opts.beam_size = b.max(1);
     }
-    opts.initial_prompt = args.prompt.clone();
+    if let Some(p) = &args.prompt {
+        opts.initial_prompt = (!p.is_empty()).then(|| p.clone());
+    }
     Ok((engine, opts))
 }
