@@ -173,7 +173,7 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
     let (st, msg) = if r.phases.learning.words == 0 && r.phases.response.words == 0 {
         (
             Status::Fail,
-            "the answer is all failure: no recovery and no learning".to_string(),
+            "the whole story is on what went wrong: too failure-heavy, with no recovery and no learning".to_string(),
         )
     } else if fs <= t.failure_share_target {
         (
@@ -616,5 +616,146 @@ pub fn score(checks: &[Check], weights: &BTreeMap<String, f64>) -> u32 {
         (got / max * 100.0).round() as u32
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::text::transcript_from_text;
+    use crate::analysis::{InputInfo, InputKind, analyze};
+
+    fn checks_for(text: &str) -> Vec<Check> {
+        let t = transcript_from_text(text, 150.0);
+        let input = InputInfo {
+            path: "t".into(),
+            kind: InputKind::Text,
+            timing: Timing::Estimated,
+        };
+        analyze(&t, input, &Rubric::builtin()).report.checks
+    }
+
+    fn status(checks: &[Check], id: &str) -> Status {
+        checks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.status)
+            .unwrap_or_else(|| panic!("no check {id}"))
+    }
+
+    const STRONG: &str = "I was a project coordinator at a small agency. I was responsible for the launch schedule. \
+        I skipped the final review because I assumed the vendor had checked it, and the launch slipped two weeks. \
+        I immediately called the client, apologized and rebuilt the plan with them that night. \
+        Since then I always run a review checklist before every launch, and the last six launches shipped on time.";
+
+    #[test]
+    fn duration_bands() {
+        // 150 wpm: 200 words = 1:20 (fail), 270 = 1:48 (warn), 375 = 2:30 (pass), 500 = 3:20 (warn), 600 = 4:00 (fail).
+        for (words, want) in [
+            (200, Status::Fail),
+            (270, Status::Warn),
+            (375, Status::Pass),
+            (500, Status::Warn),
+            (600, Status::Fail),
+        ] {
+            let text = STRONG
+                .split_whitespace()
+                .cycle()
+                .take(words)
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert_eq!(
+                status(&checks_for(&text), "duration"),
+                want,
+                "{words} words"
+            );
+        }
+    }
+
+    #[test]
+    fn a_well_shaped_answer_passes_the_content_checks() {
+        let c = checks_for(STRONG);
+        for id in [
+            "ends_on_learning",
+            "specific_learning",
+            "ownership",
+            "blame",
+            "fake_failure",
+            "over_apology",
+            "catastrophic",
+            "quantified",
+        ] {
+            assert_eq!(
+                status(&c, id),
+                Status::Pass,
+                "{id}: {:?}",
+                c.iter().find(|x| x.id == id).map(|x| &x.message)
+            );
+        }
+    }
+
+    #[test]
+    fn failure_heavy_answers_fail_and_say_so() {
+        let text = "I was a manager. I skipped the review and the launch failed. The client was upset. \
+            The numbers were wrong for weeks. Everyone was angry and it was late. Nothing went right that month. \
+            The board complained twice. I missed the signs again and again. I should have checked.";
+        let c = checks_for(text);
+        assert_eq!(status(&c, "failure_share"), Status::Fail);
+        assert_eq!(status(&c, "specific_learning"), Status::Fail);
+        assert_eq!(status(&c, "ends_on_learning"), Status::Fail);
+        let msg = &c
+            .iter()
+            .find(|x| x.id == "failure_share")
+            .expect("check")
+            .message;
+        assert!(msg.contains("too failure-heavy"), "{msg}");
+    }
+
+    #[test]
+    fn flags_quote_their_evidence_with_times() {
+        let c = checks_for(
+            "Honestly it was a total disaster and it wasn't my fault. I'm so sorry. My biggest weakness is I care too much.",
+        );
+        for id in ["catastrophic", "blame", "fake_failure"] {
+            let check = c.iter().find(|x| x.id == id).expect("check");
+            assert_ne!(check.status, Status::Pass, "{id}");
+            assert!(check.message.contains("(0:0"), "{id}: {}", check.message);
+        }
+        assert_eq!(status(&c, "over_apology"), Status::Warn);
+    }
+
+    #[test]
+    fn vague_learning_is_not_accepted() {
+        let text = STRONG.replace(
+            "Since then I always run a review checklist before every launch, and the last six launches shipped on time.",
+            "I learned the importance of planning and I will be more careful.",
+        );
+        assert_ne!(
+            status(&checks_for(&text), "specific_learning"),
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn score_is_the_weighted_mean_of_credits() {
+        let mut w = BTreeMap::new();
+        w.insert("a".to_string(), 3.0);
+        w.insert("b".to_string(), 1.0);
+        let mk = |id: &str, status| check(id, status, 0, "", "");
+        assert_eq!(
+            score(&[mk("a", Status::Pass), mk("b", Status::Fail)], &w),
+            75
+        );
+        assert_eq!(
+            score(
+                &[
+                    mk("a", Status::Warn),
+                    mk("b", Status::Pass),
+                    mk("unweighted", Status::Fail)
+                ],
+                &w
+            ),
+            63
+        );
     }
 }

@@ -146,6 +146,12 @@ pub struct LexiconStats {
     pub by_word: BTreeMap<String, usize>,
     /// Phase name → count.
     pub by_phase: BTreeMap<String, usize>,
+    /// Fillers only: filled pauses (um, uh, er, ah, hmm) vs discourse markers (like,
+    /// you know, I mean, basically, actually, literally).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filled_pauses: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discourse_markers: Option<usize>,
     pub hits: Vec<Hit>,
 }
 
@@ -331,7 +337,13 @@ pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> An
         }
         s
     };
-    let fillers = stats(&filler_matches, &|_| false);
+    let mut fillers = stats(&filler_matches, &|_| false);
+    let filled = filler_matches
+        .iter()
+        .filter(|m| rubric.lexicon.filled_pauses.contains(&m.key))
+        .count();
+    fillers.filled_pauses = Some(filled);
+    fillers.discourse_markers = Some(filler_matches.len() - filled);
     let hedges = stats(&hedge_matches, &|m| {
         lex.is_reflective(&tokens, m, phase_at(m.first))
     });
