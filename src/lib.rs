@@ -10,5 +10,6 @@ pub mod audio;
 pub mod eval;
 pub mod fsutil;
 pub mod report;
+pub mod takes;
 pub mod transcribe;
 pub mod transcript;

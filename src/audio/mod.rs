@@ -2,7 +2,10 @@
 //! takes. Everything streams in chunks, so long files never sit in memory at their
 //! source rate.
 
+pub mod capture;
+pub mod recorder;
 pub mod resample;
+pub mod take;
 pub mod wav;
 
 pub use resample::Resampler16k;

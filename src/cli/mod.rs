@@ -2,6 +2,7 @@
 
 mod eval;
 mod model;
+mod practice;
 mod score;
 mod transcribe;
 
@@ -21,11 +22,17 @@ pub struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Rehearse out loud: record from the microphone, then get the report (the default).
+    Practice(practice::PracticeArgs),
+    /// Input devices with their channels and rates; marks the default.
+    Devices,
+    /// Earlier takes: date, length, score, failure share, fillers per minute.
+    Takes(practice::TakesArgs),
     /// Score an answer against the failure-question rubric: a recording (.wav), a
     /// written draft (.txt) or a saved transcript (.json).
     Score(score::ScoreArgs),
@@ -81,7 +88,13 @@ pub fn interactive_stderr() -> bool {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let result = match cli.command {
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Practice(practice::PracticeArgs::default()));
+    let result = match command {
+        Command::Practice(args) => practice::run(args),
+        Command::Devices => practice::devices(),
+        Command::Takes(args) => practice::takes(args),
         Command::Score(args) => score::run(args),
         Command::Transcribe(args) => transcribe::run(args),
         Command::Eval(cmd) => eval::run(cmd),

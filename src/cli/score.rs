@@ -38,6 +38,20 @@ pub struct ScoreArgs {
 #[derive(Debug, Clone, Copy)]
 pub struct FormatArg(pub Format);
 
+impl ScoreArgs {
+    /// Default options for one file (used by `rehearse takes show`).
+    pub fn for_file(file: PathBuf) -> ScoreArgs {
+        ScoreArgs {
+            file,
+            json: false,
+            format: FormatArg(Format::Terminal),
+            output: None,
+            rubric: None,
+            engine: EngineArgs::default(),
+        }
+    }
+}
+
 fn parse_format(s: &str) -> Result<FormatArg, String> {
     Format::parse(s)
         .map(FormatArg)

@@ -1,0 +1,287 @@
+//! `rehearse` / `rehearse practice`: record an answer from the microphone, then coach it.
+//! Also `rehearse devices` and `rehearse takes`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+
+use rehearse::analysis::checks::clock;
+use rehearse::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
+use rehearse::audio::capture;
+use rehearse::audio::recorder::{RecordOptions, StopReason, Tick, record};
+use rehearse::audio::take::TakeWriter;
+use rehearse::fsutil::write_atomic;
+use rehearse::report::{Format, formatter};
+use rehearse::takes::{self, TakeStore};
+
+use super::EngineArgs;
+
+#[derive(Args, Debug, Default)]
+pub struct PracticeArgs {
+    /// Input device: part of its name (see `rehearse devices`); default: the system default.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Where takes are kept [default: the user data directory, e.g. ~/.local/share/rehearse/takes].
+    #[arg(long)]
+    pub takes_dir: Option<PathBuf>,
+    /// Stop by itself after this many seconds of audio (drills, tests).
+    #[arg(long)]
+    pub max_seconds: Option<f64>,
+    /// A rubric file whose values replace the built-in ones.
+    #[arg(long)]
+    pub rubric: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TakesCommand {
+    /// Print the full report of a take again (by number from `rehearse takes`, or id).
+    Show { which: String },
+    /// Repair takes that were cut off (rewrites WAV sizes from the file length).
+    Repair,
+}
+
+#[derive(Args, Debug)]
+pub struct TakesArgs {
+    #[arg(long, global = true)]
+    pub takes_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<TakesCommand>,
+}
+
+fn level_bar(level: f32) -> String {
+    // dBFS from -60 to 0 over 10 cells: a dead mic shows nothing in the first second.
+    let db = 20.0 * level.max(1e-6).log10();
+    let cells = (((db + 60.0) / 6.0).clamp(0.0, 10.0)) as usize;
+    format!("{}{}", "▮".repeat(cells), "·".repeat(10 - cells))
+}
+
+/// One short cue at a time, from the elapsed time alone (the full analysis waits
+/// for the stop).
+fn cue(seconds: f64, rubric: &Rubric) -> &'static str {
+    let t = &rubric.targets;
+    if seconds >= t.duration_max_s {
+        "time: finish your sentence"
+    } else if seconds >= t.duration_max_s - 15.0 {
+        "wrap up"
+    } else if seconds >= t.duration_min_s {
+        "in the band: land the lesson"
+    } else if seconds >= t.duration_min_s * 0.5 {
+        "move to what you learned"
+    } else {
+        ""
+    }
+}
+
+pub fn run(args: PracticeArgs) -> Result<ExitCode> {
+    let store = TakeStore::new(args.takes_dir.clone());
+    for fixed in store.repair_all().unwrap_or_default() {
+        eprintln!("repaired an interrupted take: {}", fixed.display());
+    }
+    let rubric = match &args.rubric {
+        Some(p) => Rubric::load_override(p)?,
+        None => Rubric::builtin(),
+    };
+    let (engine, opts) = super::load_engine(&args.engine)?;
+    let mut cap = capture::open(args.device.as_deref())?;
+    let (id, dir) = store.create()?;
+    let audio_path = dir.join(takes::AUDIO);
+    let mut writer = TakeWriter::create(&audio_path)?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // Ctrl-C finalizes the take and still produces the report.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
+    }
+    {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            // Enter stops; end of input (no terminal) does not.
+            if std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .is_ok_and(|n| n > 0)
+            {
+                stop.store(true, Ordering::Relaxed);
+            }
+        });
+    }
+    let tty = std::io::stderr().is_terminal();
+    eprintln!(
+        "recording take {id} from {} ({} Hz, {} ch). Speak your answer; press Enter (or Ctrl-C) to stop.",
+        cap.device, cap.rate, cap.channels
+    );
+    let band = format!(
+        "{}–{}",
+        clock(rubric.targets.duration_min_s),
+        clock(rubric.targets.duration_max_s)
+    );
+    let mut last_plain = -5.0;
+    let mut on_tick = |t: Tick| {
+        if tty {
+            eprint!(
+                "\r\x1b[2K● {}  target {band}  level {}  {}",
+                clock(t.seconds),
+                level_bar(t.level),
+                cue(t.seconds, &rubric)
+            );
+            let _ = std::io::stderr().flush();
+        } else if t.seconds - last_plain >= 5.0 {
+            last_plain = t.seconds;
+            eprintln!(
+                "{} recorded, level {}",
+                clock(t.seconds),
+                level_bar(t.level)
+            );
+        }
+    };
+    let rec_opts = RecordOptions {
+        max_seconds: args.max_seconds,
+        ..Default::default()
+    };
+    let (reason, audio) = record(&mut cap, &mut writer, &stop, &rec_opts, &mut on_tick)?;
+    let stopped = Instant::now();
+    drop(cap);
+    let seconds = writer.seconds();
+    writer.finish()?;
+    if tty {
+        eprintln!();
+    }
+    if reason == StopReason::DeviceLost {
+        eprintln!(
+            "warning: the input device stopped delivering audio; the {} recorded so far are kept and scored",
+            clock(seconds)
+        );
+    }
+    eprintln!(
+        "saved {} ({}); transcribing…",
+        audio_path.display(),
+        clock(seconds)
+    );
+    if audio.is_empty() {
+        anyhow::bail!(
+            "nothing was recorded (is the microphone muted?); the empty take is in {}",
+            dir.display()
+        );
+    }
+    let mut state = engine.new_state()?;
+    let transcript = engine.transcribe(&mut state, &audio, &opts, None)?;
+    write_atomic(
+        &dir.join(takes::TRANSCRIPT),
+        serde_json::to_string_pretty(&transcript)?.as_bytes(),
+    )?;
+    let input = InputInfo {
+        path: audio_path.display().to_string(),
+        kind: InputKind::Audio,
+        timing: Timing::Measured,
+    };
+    let analysis = analyze(&transcript, input, &rubric);
+    write_atomic(
+        &dir.join(takes::REPORT),
+        serde_json::to_string_pretty(&analysis.report)?.as_bytes(),
+    )?;
+    log::info!("stop to report: {:.2} s", stopped.elapsed().as_secs_f64());
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut out = Vec::new();
+    formatter(Format::Terminal, color).render(&analysis, &mut out)?;
+    std::io::stdout().write_all(&out)?;
+    eprintln!(
+        "report ready {:.1} s after the stop; take saved in {}",
+        stopped.elapsed().as_secs_f64(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn devices() -> Result<ExitCode> {
+    let list = capture::list_input_devices()?;
+    if list.is_empty() {
+        println!("no input devices found; `rehearse score FILE` coaches a recording instead");
+        return Ok(ExitCode::from(1));
+    }
+    for d in list {
+        let ch_max = d.configs.iter().map(|c| c.0).max().unwrap_or(0);
+        let ch_min = d.configs.iter().map(|c| c.0).min().unwrap_or(0);
+        let rate_min = d.configs.iter().map(|c| c.1).min().unwrap_or(0);
+        let rate_max = d.configs.iter().map(|c| c.2).max().unwrap_or(0);
+        let mut formats: Vec<&str> = d.configs.iter().map(|c| c.3.as_str()).collect();
+        formats.sort();
+        formats.dedup();
+        let rates = if rate_max >= 384_000 {
+            format!("{rate_min} Hz and up")
+        } else {
+            format!("{rate_min}–{rate_max} Hz")
+        };
+        let marker = if d.is_default { "*" } else { " " };
+        println!(
+            "{marker} {}  ({ch_min}–{ch_max} channels, {rates}, {})",
+            d.name,
+            formats.join("/")
+        );
+    }
+    println!("(* = default)");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn takes(args: TakesArgs) -> Result<ExitCode> {
+    let store = TakeStore::new(args.takes_dir);
+    match args.command {
+        None => {
+            let all = store.list()?;
+            if all.is_empty() {
+                println!(
+                    "no takes yet in {}; run `rehearse` to record one",
+                    store.dir.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "{:>3}  {:<19} {:>6} {:>6} {:>8} {:>11}",
+                "#", "take", "length", "score", "failure", "fillers/min"
+            );
+            for (i, t) in all.iter().enumerate() {
+                let opt = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+                println!(
+                    "{:>3}  {:<19} {:>6} {:>6} {:>8} {:>11}{}",
+                    i + 1,
+                    t.id,
+                    opt(t.seconds.map(clock)),
+                    opt(t.score.map(|s| s.to_string())),
+                    opt(t.failure_share.map(|f| format!("{:.0}%", f * 100.0))),
+                    opt(t.fillers_per_minute.map(|f| format!("{f:.1}"))),
+                    if t.unscored {
+                        "  (not scored: `rehearse score` its audio.wav)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(TakesCommand::Show { which }) => {
+            let t = store
+                .find(&which)?
+                .with_context(|| format!("no take {which:?}; see `rehearse takes`"))?;
+            let transcript_path = t.path.join(takes::TRANSCRIPT);
+            super::score::run(super::score::ScoreArgs::for_file(transcript_path))
+        }
+        Some(TakesCommand::Repair) => {
+            let fixed = store.repair_all()?;
+            println!("{} take(s) repaired", fixed.len());
+            for f in fixed {
+                println!("  {}", f.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

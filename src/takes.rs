@@ -1,0 +1,155 @@
+//! Rehearsal takes on disk: one folder per take with the audio, the transcript and
+//! the report. Folders are never reused and files are never overwritten; a take cut
+//! off by a crash is repaired on the next start.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::take::repair_wav;
+
+pub const AUDIO: &str = "audio.wav";
+pub const TRANSCRIPT: &str = "transcript.json";
+pub const REPORT: &str = "report.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum TakesError {
+    #[error("takes folder {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Where takes live: `--takes-dir`, else the user's data directory.
+#[derive(Debug, Clone)]
+pub struct TakeStore {
+    pub dir: PathBuf,
+}
+
+/// A summary line of a take for `rehearse takes`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TakeSummary {
+    pub id: String,
+    pub path: PathBuf,
+    pub seconds: Option<f64>,
+    pub score: Option<u32>,
+    pub failure_share: Option<f64>,
+    pub fillers_per_minute: Option<f64>,
+    /// Audio present but no report: interrupted before scoring.
+    pub unscored: bool,
+}
+
+impl TakeStore {
+    pub fn new(dir: Option<PathBuf>) -> TakeStore {
+        let dir = dir.unwrap_or_else(|| {
+            directories::ProjectDirs::from("", "", "rehearse")
+                .map(|d| d.data_dir().join("takes"))
+                .unwrap_or_else(|| PathBuf::from("takes"))
+        });
+        TakeStore { dir }
+    }
+
+    fn io(&self, source: std::io::Error) -> TakesError {
+        TakesError::Io {
+            path: self.dir.clone(),
+            source,
+        }
+    }
+
+    /// A new, empty take folder named by the local time; a suffix keeps names unique.
+    pub fn create(&self) -> Result<(String, PathBuf), TakesError> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| self.io(e))?;
+        let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
+        for n in 0..1000 {
+            let id = if n == 0 {
+                stamp.clone()
+            } else {
+                format!("{stamp}-{n}")
+            };
+            let path = self.dir.join(&id);
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Ok((id, path)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(self.io(e)),
+            }
+        }
+        Err(self.io(std::io::Error::other("no free take name")))
+    }
+
+    /// Every take, oldest first.
+    pub fn list(&self) -> Result<Vec<TakeSummary>, TakesError> {
+        let mut out = Vec::new();
+        let rd = match std::fs::read_dir(&self.dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(self.io(e)),
+        };
+        let mut dirs: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join(AUDIO).is_file())
+            .collect();
+        dirs.sort();
+        for path in dirs {
+            out.push(summarize(&path));
+        }
+        Ok(out)
+    }
+
+    /// Finds a take by its number in `list` (1-based) or by its id.
+    pub fn find(&self, which: &str) -> Result<Option<TakeSummary>, TakesError> {
+        let all = self.list()?;
+        if let Ok(n) = which.parse::<usize>()
+            && n >= 1
+            && n <= all.len()
+        {
+            return Ok(all.into_iter().nth(n - 1));
+        }
+        Ok(all.into_iter().find(|t| t.id == which))
+    }
+
+    /// Rewrites the header of every take whose audio was cut off; returns the repaired ones.
+    pub fn repair_all(&self) -> Result<Vec<PathBuf>, TakesError> {
+        let mut fixed = Vec::new();
+        for t in self.list()? {
+            let audio = t.path.join(AUDIO);
+            if matches!(repair_wav(&audio), Ok(true)) {
+                fixed.push(audio);
+            }
+        }
+        Ok(fixed)
+    }
+}
+
+fn summarize(path: &Path) -> TakeSummary {
+    let id = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let report: Option<serde_json::Value> = std::fs::read_to_string(path.join(REPORT))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let seconds = report
+        .as_ref()
+        .and_then(|r| r["duration_s"].as_f64())
+        .or_else(|| {
+            hound::WavReader::open(path.join(AUDIO))
+                .ok()
+                .map(|r| r.duration() as f64 / r.spec().sample_rate.max(1) as f64)
+        });
+    TakeSummary {
+        id,
+        path: path.to_path_buf(),
+        seconds,
+        score: report
+            .as_ref()
+            .and_then(|r| r["score"].as_u64())
+            .map(|s| s as u32),
+        failure_share: report.as_ref().and_then(|r| r["failure_share"].as_f64()),
+        fillers_per_minute: report
+            .as_ref()
+            .and_then(|r| r["fillers"]["per_minute"].as_f64()),
+        unscored: report.is_none(),
+    }
+}
