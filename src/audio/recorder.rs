@@ -57,6 +57,7 @@ pub fn record(
     stop: &AtomicBool,
     opts: &RecordOptions,
     on_tick: &mut dyn FnMut(Tick),
+    on_audio: &mut dyn FnMut(&[f32]),
 ) -> Result<(StopReason, Vec<f32>), RecordError> {
     let mut resampler = Resampler16k::new(capture.rate)?;
     let mut audio: Vec<f32> = Vec::with_capacity(16_000 * 240);
@@ -90,6 +91,7 @@ pub fn record(
             resampler.push(&chunk, &mut out)?;
             writer.write(&out)?;
             audio.extend_from_slice(&out);
+            on_audio(&out);
         }
         if last_tick.elapsed() >= Duration::from_millis(100) {
             last_tick = Instant::now();
@@ -112,6 +114,7 @@ pub fn record(
     resampler.finish(&mut out)?;
     writer.write(&out)?;
     audio.extend_from_slice(&out);
+    on_audio(&out);
     writer.flush()?;
     Ok((reason, audio))
 }

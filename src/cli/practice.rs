@@ -19,6 +19,7 @@ use rehearse::audio::take::TakeWriter;
 use rehearse::fsutil::write_atomic;
 use rehearse::report::{Format, formatter};
 use rehearse::takes::{self, TakeStore};
+use rehearse::transcribe::stream::{ChunkPolicy, with_streaming};
 
 use super::EngineArgs;
 
@@ -148,33 +149,49 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
         max_seconds: args.max_seconds,
         ..Default::default()
     };
-    let (reason, audio) = record(&mut cap, &mut writer, &stop, &rec_opts, &mut on_tick)?;
-    let stopped = Instant::now();
+    // Transcribe finished stretches while the speaker talks; after the stop only the
+    // last one is left (BENCHMARKS.md: stop-to-report latency).
+    let mut stopped = Instant::now();
+    let mut seconds = 0.0;
+    let (recorded, transcript) =
+        with_streaming(&engine, &opts, ChunkPolicy::default(), |stream| {
+            let r = record(
+                &mut cap,
+                &mut writer,
+                &stop,
+                &rec_opts,
+                &mut on_tick,
+                &mut |a| stream.feed(a),
+            );
+            stopped = Instant::now();
+            seconds = writer.seconds();
+            if tty {
+                eprintln!();
+            }
+            if r.is_ok() {
+                eprintln!(
+                    "saved {} ({}); finishing the transcript…",
+                    audio_path.display(),
+                    clock(seconds)
+                );
+            }
+            r
+        })?;
+    let (reason, audio) = recorded?;
     drop(cap);
-    let seconds = writer.seconds();
     writer.finish()?;
-    if tty {
-        eprintln!();
-    }
     if reason == StopReason::DeviceLost {
         eprintln!(
             "warning: the input device stopped delivering audio; the {} recorded so far are kept and scored",
             clock(seconds)
         );
     }
-    eprintln!(
-        "saved {} ({}); transcribing…",
-        audio_path.display(),
-        clock(seconds)
-    );
-    if audio.is_empty() {
+    if audio.is_empty() || transcript.words.is_empty() {
         anyhow::bail!(
-            "nothing was recorded (is the microphone muted?); the empty take is in {}",
+            "no speech was recorded (is the microphone muted?); the take is in {}",
             dir.display()
         );
     }
-    let mut state = engine.new_state()?;
-    let transcript = engine.transcribe(&mut state, &audio, &opts, None)?;
     write_atomic(
         &dir.join(takes::TRANSCRIPT),
         serde_json::to_string_pretty(&transcript)?.as_bytes(),

@@ -24,6 +24,10 @@ pub enum EngineError {
     Transcribe(#[from] whisper_rs::WhisperError),
     #[error("nothing to transcribe: the audio is empty")]
     NoAudio,
+    #[error(
+        "the background transcription thread stopped unexpectedly; the take's audio is saved and can be scored with `rehearse score`"
+    )]
+    WorkerStopped,
 }
 
 /// Decoding settings. Defaults are chosen from measurements (see BENCHMARKS.md).
@@ -169,6 +173,9 @@ impl Engine {
                 .to_str_lossy()
                 .map(|s| s.into_owned())
                 .unwrap_or_default();
+            if is_annotation(&text) {
+                continue;
+            }
             t.segments.push(Segment {
                 start: clamp(seg.start_timestamp()),
                 end: clamp(seg.end_timestamp()),
@@ -209,9 +216,15 @@ impl Engine {
     }
 }
 
+/// Whisper's non-speech annotations ("[BLANK_AUDIO]", "(music)") are not words.
+fn is_annotation(text: &str) -> bool {
+    let t = text.trim();
+    (t.starts_with('[') && t.ends_with(']')) || (t.starts_with('(') && t.ends_with(')'))
+}
+
 fn push_word(words: &mut Vec<Word>, (bytes, start, end, psum, n): (Vec<u8>, f64, f64, f32, u32)) {
     let text = String::from_utf8_lossy(&bytes).trim().to_string();
-    if text.is_empty() {
+    if text.is_empty() || is_annotation(&text) {
         return;
     }
     words.push(Word {
@@ -224,7 +237,15 @@ fn push_word(words: &mut Vec<Word>, (bytes, start, end, psum, n): (Vec<u8>, f64,
 
 #[cfg(test)]
 mod tests {
-    use super::threads_for;
+    use super::{is_annotation, threads_for};
+
+    #[test]
+    fn non_speech_annotations_are_not_words() {
+        assert!(is_annotation(" [BLANK_AUDIO]"));
+        assert!(is_annotation("(music)"));
+        assert!(!is_annotation("[sic"));
+        assert!(!is_annotation("hello"));
+    }
 
     #[test]
     fn default_threads_leave_busy_cores_alone() {

@@ -4,6 +4,7 @@ pub mod download;
 pub mod engine;
 pub mod import;
 pub mod models;
+pub mod stream;
 
 pub use engine::{DecodeOptions, Engine, EngineError};
 pub use models::{ModelError, ModelStore, ResolvedModel};

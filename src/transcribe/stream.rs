@@ -1,0 +1,200 @@
+//! Transcription while the speaker is still talking: completed stretches of audio,
+//! cut at pauses (a simple energy detector) or at most `max_s` long, are transcribed
+//! on a background thread; after the stop only the last stretch is left, and the
+//! pieces are stitched with global timestamps.
+
+use std::sync::mpsc;
+
+use super::engine::{DecodeOptions, Engine, EngineError};
+use crate::audio::TARGET_RATE;
+use crate::transcript::{Segment, Transcript, Word};
+
+/// Where to cut the stream into stretches.
+#[derive(Debug, Clone, Copy)]
+pub struct ChunkPolicy {
+    /// Do not cut before this much audio (seconds): Whisper needs context.
+    pub min_s: f64,
+    /// Always cut by this length (seconds).
+    pub max_s: f64,
+    /// A pause at least this long (seconds) is a good place to cut.
+    pub pause_s: f64,
+    /// Frames quieter than this RMS count as silence.
+    pub silence_rms: f32,
+}
+
+impl Default for ChunkPolicy {
+    fn default() -> Self {
+        ChunkPolicy {
+            min_s: 8.0,
+            max_s: 20.0,
+            pause_s: 0.3,
+            silence_rms: 0.015,
+        }
+    }
+}
+
+const FRAME: usize = 480; // 30 ms at 16 kHz
+
+/// The cut point for `audio` (a stretch not yet sent), if it should be cut now:
+/// the middle of the last long-enough pause after `min_s`, or `max_s`.
+pub fn find_cut(audio: &[f32], p: &ChunkPolicy) -> Option<usize> {
+    let rate = TARGET_RATE as f64;
+    let min = (p.min_s * rate) as usize;
+    let max = (p.max_s * rate) as usize;
+    if audio.len() < min {
+        return None;
+    }
+    let need = ((p.pause_s * rate) as usize).div_ceil(FRAME).max(1);
+    let mut best = None;
+    let mut run = 0;
+    let upto = audio.len().min(max);
+    let mut i = min.saturating_sub(need * FRAME);
+    while i + FRAME <= upto {
+        let f = &audio[i..i + FRAME];
+        let rms = (f.iter().map(|x| x * x).sum::<f32>() / FRAME as f32).sqrt();
+        if rms < p.silence_rms {
+            run += 1;
+            if run >= need {
+                let mid = i + FRAME - run * FRAME / 2;
+                if mid >= min {
+                    best = Some(mid);
+                }
+            }
+        } else {
+            run = 0;
+        }
+        i += FRAME;
+    }
+    best.or((audio.len() >= max).then_some(max))
+}
+
+struct Piece {
+    offset_s: f64,
+    transcript: Transcript,
+}
+
+/// Feeds audio as it is recorded; transcribes finished stretches in the background.
+pub struct StreamingTranscriber {
+    policy: ChunkPolicy,
+    pending: Vec<f32>,
+    offset: usize,
+    jobs: mpsc::Sender<(f64, Vec<f32>)>,
+}
+
+/// Runs `f` with a streaming transcriber whose worker thread lives inside the call;
+/// returns `f`'s result and the stitched transcript of everything fed.
+pub fn with_streaming<R>(
+    engine: &Engine,
+    opts: &DecodeOptions,
+    policy: ChunkPolicy,
+    f: impl FnOnce(&mut StreamingTranscriber) -> R,
+) -> Result<(R, Transcript), EngineError> {
+    let (tx, rx) = mpsc::channel::<(f64, Vec<f32>)>();
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || -> Result<Vec<Piece>, EngineError> {
+            let mut state = engine.new_state()?;
+            let mut pieces = Vec::new();
+            for (offset_s, audio) in rx {
+                let transcript = engine.transcribe(&mut state, &audio, opts, None)?;
+                pieces.push(Piece {
+                    offset_s,
+                    transcript,
+                });
+            }
+            Ok(pieces)
+        });
+        let mut st = StreamingTranscriber {
+            policy,
+            pending: Vec::new(),
+            offset: 0,
+            jobs: tx,
+        };
+        let result = f(&mut st);
+        // The last stretch, then close the queue so the worker finishes.
+        let rest = std::mem::take(&mut st.pending);
+        if !rest.is_empty() {
+            let _ = st.jobs.send((st.offset as f64 / TARGET_RATE as f64, rest));
+        }
+        let total = st.offset;
+        drop(st);
+        let pieces = worker.join().unwrap_or(Err(EngineError::WorkerStopped))?;
+        Ok((
+            result,
+            stitch(engine, pieces, total as f64 / TARGET_RATE as f64),
+        ))
+    })
+}
+
+impl StreamingTranscriber {
+    /// Adds recorded 16 kHz audio; sends a stretch to the worker when it is complete.
+    pub fn feed(&mut self, audio: &[f32]) {
+        self.pending.extend_from_slice(audio);
+        while let Some(cut) = find_cut(&self.pending, &self.policy) {
+            let rest = self.pending.split_off(cut);
+            let stretch = std::mem::replace(&mut self.pending, rest);
+            let offset_s = self.offset as f64 / TARGET_RATE as f64;
+            self.offset += stretch.len();
+            let _ = self.jobs.send((offset_s, stretch));
+        }
+    }
+
+    /// Seconds of audio still waiting for the next cut.
+    pub fn pending_seconds(&self) -> f64 {
+        self.pending.len() as f64 / TARGET_RATE as f64
+    }
+}
+
+fn stitch(engine: &Engine, pieces: Vec<Piece>, _fed_s: f64) -> Transcript {
+    let mut model = engine.model_info().clone();
+    let mut total = 0.0;
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut words: Vec<Word> = Vec::new();
+    for p in pieces {
+        if model.beam_size.is_none() {
+            model = p.transcript.model.clone();
+        }
+        total = p.offset_s + p.transcript.duration_s;
+        segments.extend(p.transcript.segments.into_iter().map(|s| Segment {
+            start: s.start + p.offset_s,
+            end: s.end + p.offset_s,
+            ..s
+        }));
+        words.extend(p.transcript.words.into_iter().map(|w| Word {
+            start: w.start + p.offset_s,
+            end: w.end + p.offset_s,
+            ..w
+        }));
+    }
+    let mut t = Transcript::new(model, total);
+    t.segments = segments;
+    t.words = words;
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(secs: f64) -> Vec<f32> {
+        (0..(secs * 16000.0) as usize)
+            .map(|i| (i as f32 * 0.1).sin() * 0.3)
+            .collect()
+    }
+
+    #[test]
+    fn cuts_at_a_pause_after_the_minimum_or_at_the_maximum() {
+        let p = ChunkPolicy::default();
+        assert_eq!(find_cut(&tone(7.0), &p), None);
+        let mut a = tone(10.0);
+        a.extend(vec![0.0; 8000]); // 0.5 s pause at 10 s
+        a.extend(tone(3.0));
+        let cut = find_cut(&a, &p).expect("cut");
+        assert!((160_000..=168_000).contains(&cut), "cut at {cut}");
+        assert_eq!(find_cut(&tone(25.0), &p), Some(320_000));
+        assert_eq!(
+            find_cut(&tone(15.0), &p),
+            None,
+            "no pause and under the maximum"
+        );
+    }
+}
