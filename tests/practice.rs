@@ -231,3 +231,214 @@ fn a_take_killed_mid_recording_is_recovered_playable() {
     .into_owned();
     assert!(listing.contains("not scored"), "{listing}");
 }
+
+/// An isolated PulseAudio daemon with a pipe source ("testmic"), fed in real time.
+/// Everything lives in a temp dir; the daemon and the feeder stop on drop.
+struct Pulse {
+    _dir: tempfile::TempDir,
+    socket: PathBuf,
+    daemon: std::process::Child,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    feeder: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Pulse {
+    fn start(raw: &Path) -> Option<Pulse> {
+        let daemon_bin = Path::new("/usr/bin/pulseaudio");
+        common::need(daemon_bin)?;
+        let dir = tempfile::tempdir().expect("tmp");
+        let d = dir.path();
+        for sub in ["run", "home"] {
+            std::fs::create_dir_all(d.join(sub)).expect("mkdir");
+        }
+        let socket = d.join("pulse.sock");
+        let fifo = d.join("mic.fifo");
+        let script = format!(
+            "load-module module-native-protocol-unix socket={} auth-anonymous=1\n\
+             load-module module-pipe-source source_name=testmic file={} format=float32le rate=48000 channels=2\n\
+             load-module module-null-sink sink_name=nullsink\nset-default-source testmic\n",
+            socket.display(),
+            fifo.display()
+        );
+        std::fs::write(d.join("script.pa"), script).expect("script");
+        let daemon = Command::new(daemon_bin)
+            .args([
+                "--daemonize=no",
+                "--exit-idle-time=-1",
+                "--use-pid-file=no",
+                "-n",
+                "-F",
+            ])
+            .arg(d.join("script.pa"))
+            .env("XDG_RUNTIME_DIR", d.join("run"))
+            .env("HOME", d.join("home"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pulseaudio");
+        let started = Instant::now();
+        while !(socket.exists() && fifo.exists()) {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "pulseaudio did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let data = std::fs::read(raw).expect("raw");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop_feed = stop.clone();
+        let feeder = std::thread::spawn(move || {
+            // Read-write open never blocks waiting for the reader.
+            let mut f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&fifo)
+                .expect("fifo");
+            let chunk = 48_000 * 2 * 4 / 100; // 10 ms
+            let silence = vec![0u8; chunk];
+            let t0 = Instant::now();
+            let mut n = 0u32;
+            let mut pos = 0;
+            while !stop_feed.load(std::sync::atomic::Ordering::Relaxed) {
+                let piece = if pos < data.len() {
+                    &data[pos..(pos + chunk).min(data.len())]
+                } else {
+                    &silence[..]
+                };
+                pos += chunk;
+                if f.write_all(piece).is_err() {
+                    break;
+                }
+                n += 1;
+                let due = t0 + Duration::from_millis(10) * n;
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+            }
+        });
+        Some(Pulse {
+            _dir: dir,
+            socket,
+            daemon,
+            stop,
+            feeder: Some(feeder),
+        })
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rehearse"));
+        c.args(args)
+            .env(
+                "ALSA_CONFIG_PATH",
+                common::root().join("tests/audio/alsa-pulse.conf"),
+            )
+            .env("PULSE_SERVER", format!("unix:{}", self.socket.display()))
+            .env("PULSE_SOURCE", "testmic")
+            .env("REHEARSE_CONFIG", "/nonexistent/config.toml")
+            .env_remove("REHEARSE_MODEL")
+            .stdin(Stdio::null());
+        c
+    }
+}
+
+impl Drop for Pulse {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(f) = self.feeder.take() {
+            let _ = f.join();
+        }
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+#[test]
+fn a_real_time_take_through_pulseaudio_is_transcribed_while_recording() {
+    let Some(_) = common::engine() else { return };
+    let Some(wav) = common::need(&common::fixture("variants/clip-48000-2ch-f32.wav")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let raw = dir.path().join("in.raw");
+    raw_from_wav(&wav, &raw);
+    let Some(pulse) = Pulse::start(&raw) else {
+        return;
+    };
+    let takes = dir.path().join("takes");
+    let started = Instant::now();
+    let out = pulse
+        .command(&[
+            "practice",
+            "--takes-dir",
+            takes.to_str().expect("utf8"),
+            "--max-seconds",
+            "12",
+            "--threads",
+            "1",
+        ])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    // Real time: it took at least as long as the audio.
+    assert!(
+        started.elapsed() >= Duration::from_secs(11),
+        "not real-time: {:?}",
+        started.elapsed()
+    );
+    assert!(err.contains("report ready"), "{err}");
+    let take = take_dirs(&takes).pop().expect("take");
+    let t: rehearse::transcript::Transcript =
+        serde_json::from_str(&std::fs::read_to_string(take.join("transcript.json")).expect("read"))
+            .expect("json");
+    let reference =
+        std::fs::read_to_string(common::fixture("answers/dev-04.txt")).expect("reference");
+    // The clip is the first 12 s of dev-04: its words open the reference text.
+    let words = rehearse::eval::normalize_words(&t.text());
+    assert!(words.len() > 20, "{}", t.text());
+    let head: String = rehearse::eval::normalize_words(&reference)[..words.len()].join(" ");
+    let wer = rehearse::eval::word_error_rate(&head, &words.join(" "));
+    assert!(wer < 0.2, "WER {wer}: {}", t.text());
+}
+
+#[test]
+fn ctrl_c_finalizes_the_take_and_still_reports() {
+    let Some(_) = common::engine() else { return };
+    let Some(wav) = common::need(&common::fixture("variants/clip-48000-2ch-f32.wav")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let raw = dir.path().join("in.raw");
+    raw_from_wav(&wav, &raw);
+    let Some(pulse) = Pulse::start(&raw) else {
+        return;
+    };
+    let takes = dir.path().join("takes");
+    let child = pulse
+        .command(&[
+            "practice",
+            "--takes-dir",
+            takes.to_str().expect("utf8"),
+            "--threads",
+            "1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_secs(8));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let take = take_dirs(&takes).pop().expect("take");
+    let reader = hound::WavReader::open(take.join("audio.wav")).expect("finalized wav");
+    let secs = reader.duration() as f64 / 16_000.0;
+    assert!((6.0..12.0).contains(&secs), "take is {secs} s");
+    assert!(take.join("report.json").is_file() && take.join("transcript.json").is_file());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("score"));
+}

@@ -91,7 +91,12 @@ pub fn with_streaming<R>(
 ) -> Result<(R, Transcript), EngineError> {
     let (tx, rx) = mpsc::channel::<(f64, Vec<f32>)>();
     std::thread::scope(|scope| {
+        let stretch_opts = DecodeOptions {
+            fit_audio_ctx: true,
+            ..opts.clone()
+        };
         let worker = scope.spawn(move || -> Result<Vec<Piece>, EngineError> {
+            let opts = &stretch_opts;
             let mut state = engine.new_state()?;
             let mut pieces = Vec::new();
             for (offset_s, audio) in rx {
