@@ -24,6 +24,16 @@ fn raw_from_wav(wav: &Path, raw: &Path) {
     }
 }
 
+/// The tests here record from devices that deliver audio as fast as the machine can;
+/// running them one at a time keeps a busy CI machine from starving the recorder.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn rehearse(args: &[&str], infile: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_rehearse"));
     c.args(args)
@@ -59,6 +69,7 @@ fn correlation(a: &[f32], b: &[f32]) -> f64 {
 
 #[test]
 fn a_take_recorded_from_the_file_backed_device_matches_the_source() {
+    let _serial = serial();
     let Some(_) = common::engine() else { return };
     let Some(wav) = common::need(&common::fixture("variants/clip-48000-2ch-f32.wav")) else {
         return;
@@ -83,6 +94,7 @@ fn a_take_recorded_from_the_file_backed_device_matches_the_source() {
     .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
+    assert!(!err.contains("were lost"), "{err}");
     let report_text = String::from_utf8_lossy(&out.stdout);
     assert!(
         report_text.contains("score") && report_text.contains("duration"),
@@ -156,6 +168,7 @@ fn a_take_recorded_from_the_file_backed_device_matches_the_source() {
 
 #[test]
 fn a_take_killed_mid_recording_is_recovered_playable() {
+    let _serial = serial();
     let Some(_) = common::engine() else { return };
     let Some(wav) = common::need(&common::fixture("variants/clip-48000-2ch-f32.wav")) else {
         return;
@@ -354,6 +367,7 @@ impl Drop for Pulse {
 
 #[test]
 fn a_real_time_take_through_pulseaudio_is_transcribed_while_recording() {
+    let _serial = serial();
     let Some(_) = common::engine() else { return };
     let Some(wav) = common::need(&common::fixture("variants/clip-48000-2ch-f32.wav")) else {
         return;
@@ -403,6 +417,7 @@ fn a_real_time_take_through_pulseaudio_is_transcribed_while_recording() {
 
 #[test]
 fn ctrl_c_finalizes_the_take_and_still_reports() {
+    let _serial = serial();
     let Some(_) = common::engine() else { return };
     let Some(wav) = common::need(&common::fixture("variants/clip-48000-2ch-f32.wav")) else {
         return;

@@ -102,8 +102,9 @@ pub struct Capture {
     pub status: Arc<CaptureStatus>,
 }
 
-/// Seconds of audio the ring holds: the worker can stall this long without loss.
-const RING_SECONDS: usize = 10;
+/// Seconds of audio the ring holds: the worker can stall this long without loss
+/// (generous, because file-backed test devices deliver far faster than real time).
+const RING_SECONDS: usize = 60;
 
 /// Opens the default input device, or the first whose name contains `wanted`
 /// (case-insensitive), at its default configuration, and starts capturing.

@@ -153,6 +153,7 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
     // last one is left (BENCHMARKS.md: stop-to-report latency).
     let mut stopped = Instant::now();
     let mut seconds = 0.0;
+    let mut lost = 0u64;
     let (recorded, transcript) =
         with_streaming(&engine, &opts, ChunkPolicy::default(), |stream| {
             let r = record(
@@ -164,6 +165,8 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
                 &mut |a| stream.feed(a),
             );
             stopped = Instant::now();
+            // Only what was lost while recording counts (the device runs on until dropped).
+            lost = cap.status.dropped.load(Ordering::Relaxed);
             seconds = writer.seconds();
             if tty {
                 eprintln!();
@@ -178,6 +181,14 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
             r
         })?;
     let (reason, audio) = recorded?;
+    // At a length limit the device may have run ahead of what the take needed
+    // (file-backed devices deliver faster than real time): those drops are not losses.
+    if lost > 0 && reason != StopReason::MaxLength {
+        eprintln!(
+            "warning: {:.1} s of audio were lost because the computer was too busy to keep up",
+            lost as f64 / cap.rate as f64
+        );
+    }
     drop(cap);
     writer.finish()?;
     if reason == StopReason::DeviceLost {
