@@ -48,6 +48,17 @@ fn rehearse(args: &[&str], infile: &Path) -> Command {
     c
 }
 
+/// With the model and fixtures present: a temp dir holding the 12 s clip as the raw
+/// stream the test devices play, the clip's WAV, and the raw file.
+fn clip_raw() -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
+    common::engine()?;
+    let wav = common::need(&common::fixture("variants/clip-48000-2ch-f32.wav"))?;
+    let dir = tempfile::tempdir().expect("tmp");
+    let raw = dir.path().join("in.raw");
+    raw_from_wav(&wav, &raw);
+    Some((dir, wav, raw))
+}
+
 fn take_dirs(root: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -70,13 +81,9 @@ fn correlation(a: &[f32], b: &[f32]) -> f64 {
 #[test]
 fn a_take_recorded_from_the_file_backed_device_matches_the_source() {
     let _serial = serial();
-    let Some(_) = common::engine() else { return };
-    let Some(wav) = common::need(&common::fixture("variants/clip-48000-2ch-f32.wav")) else {
+    let Some((dir, wav, raw)) = clip_raw() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tmp");
-    let raw = dir.path().join("in.raw");
-    raw_from_wav(&wav, &raw);
     let takes = dir.path().join("takes");
     let out = rehearse(
         &[
@@ -169,13 +176,9 @@ fn a_take_recorded_from_the_file_backed_device_matches_the_source() {
 #[test]
 fn a_take_killed_mid_recording_is_recovered_playable() {
     let _serial = serial();
-    let Some(_) = common::engine() else { return };
-    let Some(wav) = common::need(&common::fixture("variants/clip-48000-2ch-f32.wav")) else {
+    let Some((dir, _wav, raw)) = clip_raw() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tmp");
-    let raw = dir.path().join("in.raw");
-    raw_from_wav(&wav, &raw);
     let takes = dir.path().join("takes");
     // No length limit: the file plugin keeps delivering (it repeats its last period).
     let mut child = rehearse(
@@ -368,13 +371,9 @@ impl Drop for Pulse {
 #[test]
 fn a_real_time_take_through_pulseaudio_is_transcribed_while_recording() {
     let _serial = serial();
-    let Some(_) = common::engine() else { return };
-    let Some(wav) = common::need(&common::fixture("variants/clip-48000-2ch-f32.wav")) else {
+    let Some((dir, _wav, raw)) = clip_raw() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tmp");
-    let raw = dir.path().join("in.raw");
-    raw_from_wav(&wav, &raw);
     let Some(pulse) = Pulse::start(&raw) else {
         return;
     };
@@ -418,13 +417,9 @@ fn a_real_time_take_through_pulseaudio_is_transcribed_while_recording() {
 #[test]
 fn ctrl_c_finalizes_the_take_and_still_reports() {
     let _serial = serial();
-    let Some(_) = common::engine() else { return };
-    let Some(wav) = common::need(&common::fixture("variants/clip-48000-2ch-f32.wav")) else {
+    let Some((dir, _wav, raw)) = clip_raw() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tmp");
-    let raw = dir.path().join("in.raw");
-    raw_from_wav(&wav, &raw);
     let Some(pulse) = Pulse::start(&raw) else {
         return;
     };
