@@ -124,6 +124,11 @@ impl Rubric {
         toml::from_str(BUILTIN).unwrap_or_else(|e| panic!("rubrics/failure.toml: {e}"))
     }
 
+    /// The user's rubric merged over the built-in one, or the built-in one.
+    pub fn load(path: Option<&Path>) -> Result<Rubric, RubricError> {
+        path.map_or_else(|| Ok(Rubric::builtin()), Rubric::load_override)
+    }
+
     /// The built-in rubric with a user's file merged over it.
     pub fn load_override(path: &Path) -> Result<Rubric, RubricError> {
         let text = std::fs::read_to_string(path).map_err(|source| RubricError::Read {

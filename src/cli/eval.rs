@@ -37,10 +37,7 @@ pub enum EvalCommand {
 pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
     match cmd {
         EvalCommand::Corpus { dir, rubric } => {
-            let rubric = match rubric {
-                Some(p) => Rubric::load_override(&p)?,
-                None => Rubric::builtin(),
-            };
+            let rubric = Rubric::load(rubric.as_deref())?;
             let items = corpus::load_dir(&dir)?;
             let acc = corpus::phase_accuracy(&items, &rubric);
             print!("{}", corpus::markdown(&acc));

@@ -86,10 +86,7 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
     for fixed in store.repair_all().unwrap_or_default() {
         eprintln!("repaired an interrupted take: {}", fixed.display());
     }
-    let rubric = match &args.rubric {
-        Some(p) => Rubric::load_override(p)?,
-        None => Rubric::builtin(),
-    };
+    let rubric = Rubric::load(args.rubric.as_deref())?;
     let (engine, opts) = super::load_engine(&args.engine)?;
     let mut cap = capture::open(args.device.as_deref())?;
     let (id, dir) = store.create()?;

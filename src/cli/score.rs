@@ -105,10 +105,7 @@ fn load_transcript(path: &Path) -> Result<Transcript> {
 }
 
 pub fn run(args: ScoreArgs) -> Result<ExitCode> {
-    let rubric = match &args.rubric {
-        Some(p) => Rubric::load_override(p)?,
-        None => Rubric::builtin(),
-    };
+    let rubric = Rubric::load(args.rubric.as_deref())?;
     let kind = input_kind(&args.file)?;
     let (transcript, timing) = match kind {
         InputKind::Audio => (

@@ -34,6 +34,8 @@ impl Default for ChunkPolicy {
 }
 
 const FRAME: usize = 480; // 30 ms at 16 kHz
+/// New audio (samples) between pause searches: 0.3 s.
+const SCAN_STEP: usize = 4800;
 
 /// The cut point for `audio` (a stretch not yet sent), if it should be cut now:
 /// the middle of the last long-enough pause after `min_s`, or `max_s`.
@@ -77,6 +79,9 @@ struct Piece {
 pub struct StreamingTranscriber {
     policy: ChunkPolicy,
     pending: Vec<f32>,
+    /// `pending.len()` at the last pause search: searching again on every 10 ms
+    /// of audio would rescan up to 20 s each time.
+    scanned: usize,
     offset: usize,
     jobs: mpsc::Sender<(f64, Vec<f32>)>,
 }
@@ -111,6 +116,7 @@ pub fn with_streaming<R>(
         let mut st = StreamingTranscriber {
             policy,
             pending: Vec::new(),
+            scanned: 0,
             offset: 0,
             jobs: tx,
         };
@@ -134,12 +140,18 @@ impl StreamingTranscriber {
     /// Adds recorded 16 kHz audio; sends a stretch to the worker when it is complete.
     pub fn feed(&mut self, audio: &[f32]) {
         self.pending.extend_from_slice(audio);
+        let max = (self.policy.max_s * TARGET_RATE as f64) as usize;
+        if self.pending.len() < self.scanned + SCAN_STEP && self.pending.len() < max {
+            return;
+        }
+        self.scanned = self.pending.len();
         while let Some(cut) = find_cut(&self.pending, &self.policy) {
             let rest = self.pending.split_off(cut);
             let stretch = std::mem::replace(&mut self.pending, rest);
             let offset_s = self.offset as f64 / TARGET_RATE as f64;
             self.offset += stretch.len();
             let _ = self.jobs.send((offset_s, stretch));
+            self.scanned = 0;
         }
     }
 
