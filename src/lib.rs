@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod audio;
+pub mod batch;
 pub mod eval;
 pub mod fsutil;
 pub mod report;

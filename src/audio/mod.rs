@@ -3,13 +3,62 @@
 //! source rate.
 
 pub mod capture;
+pub mod media;
 pub mod recorder;
 pub mod resample;
 pub mod take;
 pub mod wav;
 
+pub use media::decode_media_16k;
 pub use resample::Resampler16k;
 pub use wav::{AudioError, decode_wav_16k};
+
+use std::io::Read;
+use std::path::Path;
+
+/// File extensions of the audio formats this build decodes (for folder scans).
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "wav", "wave", "mp3", "m4a", "mp4", "aac", "flac", "ogg", "oga", "opus",
+];
+
+/// Decodes any supported file to mono 16 kHz: RIFF/WAVE through hound (exact, fast),
+/// everything else, and WAV encodings hound does not read, through symphonia.
+pub fn decode_file_16k(
+    path: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Audio16k, AudioError> {
+    let mut head = [0u8; 12];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|source| AudioError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if n == 0 {
+        return Err(AudioError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    if n >= 4 && &head[..4] == b"RIFF" {
+        return match decode_wav_16k(path, progress) {
+            Err(AudioError::Unsupported { .. }) => decode_media_16k(path, progress),
+            other => other,
+        };
+    }
+    decode_media_16k(path, progress)
+}
+
+/// Root-mean-square level of the loudest second, in full-scale units: a recording
+/// whose loudest second is below [`SILENCE_RMS`] has nothing to transcribe.
+pub fn loudest_second_rms(samples: &[f32]) -> f32 {
+    samples
+        .chunks(TARGET_RATE as usize)
+        .map(|c| (c.iter().map(|x| x * x).sum::<f32>() / c.len().max(1) as f32).sqrt())
+        .fold(0.0, f32::max)
+}
+
+/// About -54 dBFS: far below any speech a microphone picks up, above dither and hum.
+pub const SILENCE_RMS: f32 = 0.002;
 
 /// Whisper's input rate.
 pub const TARGET_RATE: u32 = 16_000;

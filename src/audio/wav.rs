@@ -21,7 +21,17 @@ pub enum AudioError {
         "{path}: not a WAV file ({detail}).\n  Fix: convert it to WAV (e.g. `sox in.m4a out.wav`), or use a .txt/.json transcript"
     )]
     NotWav { path: PathBuf, detail: String },
-    #[error("{path}: unsupported WAV layout: {detail}")]
+    #[error(
+        "{path}: not readable as audio: no WAV, MP3, M4A/AAC, FLAC or Ogg Vorbis stream found (not a recording, or damaged or cut short).\n  Fix: check the file plays; convert other formats with `ffmpeg -i IN OUT.wav`"
+    )]
+    NotAudio { path: PathBuf },
+    #[error("{path}: the file holds no audio track")]
+    NoAudioTrack { path: PathBuf },
+    #[error(
+        "{path}: the audio data is damaged ({detail}).\n  Fix: re-export or re-record the file"
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("{path}: unsupported audio: {detail}")]
     Unsupported { path: PathBuf, detail: String },
     #[error("{path}: the WAV header is not plausible: {detail}")]
     BadHeader { path: PathBuf, detail: String },

@@ -1,5 +1,6 @@
 //! Argument parsing and dispatch. Errors become `anyhow` here, at the edge.
 
+mod batch;
 mod eval;
 mod model;
 mod practice;
@@ -36,7 +37,12 @@ enum Command {
     /// Score an answer against the failure-question rubric: a recording (.wav), a
     /// written draft (.txt) or a saved transcript (.json).
     Score(score::ScoreArgs),
-    /// Transcribe a recorded answer (WAV) and print it with timestamps.
+    /// Score every recording under folders or glob patterns: a report per file and
+    /// one summary table (exit 0: all scored, 1: some files failed, 2: could not run).
+    Batch(batch::BatchArgs),
+    /// Combine the summaries of several batch runs (e.g. shards) into one table.
+    BatchMerge(batch::MergeArgs),
+    /// Transcribe a recorded answer and print it with timestamps.
     Transcribe(transcribe::TranscribeArgs),
     /// Manage speech-recognition models.
     #[command(subcommand)]
@@ -70,7 +76,7 @@ pub struct EngineArgs {
 fn init_logging(verbose: u8) {
     // Quiet by default: whisper.cpp logs a lot at info level.
     let default = match verbose {
-        0 => "warn,whisper_rs=error",
+        0 => "warn,whisper_rs=error,symphonia=off",
         1 => "info",
         _ => "debug",
     };
@@ -96,6 +102,8 @@ pub fn main() -> ExitCode {
         Command::Devices => practice::devices(),
         Command::Takes(args) => practice::takes(args),
         Command::Score(args) => score::run(args),
+        Command::Batch(args) => batch::run(args),
+        Command::BatchMerge(args) => batch::merge(args),
         Command::Transcribe(args) => transcribe::run(args),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Model(cmd) => model::run(cmd),
@@ -117,6 +125,17 @@ pub fn load_engine(
     rehearse::transcribe::Engine,
     rehearse::transcribe::DecodeOptions,
 )> {
+    load_engine_from(args).map(|(engine, opts, _)| (engine, opts))
+}
+
+/// [`load_engine`], also returning the weights' path.
+pub fn load_engine_from(
+    args: &EngineArgs,
+) -> anyhow::Result<(
+    rehearse::transcribe::Engine,
+    rehearse::transcribe::DecodeOptions,
+    std::path::PathBuf,
+)> {
     use rehearse::transcribe::models::{ModelStore, UserConfig};
     let store = ModelStore::discover();
     let (cfg_path, cfg) = UserConfig::load()?;
@@ -134,5 +153,5 @@ pub fn load_engine(
     if let Some(p) = &args.prompt {
         opts.initial_prompt = (!p.is_empty()).then(|| p.clone());
     }
-    Ok((engine, opts))
+    Ok((engine, opts, resolved.path))
 }

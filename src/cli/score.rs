@@ -17,7 +17,7 @@ use super::EngineArgs;
 
 #[derive(Args, Debug)]
 pub struct ScoreArgs {
-    /// A recording (.wav), a written draft (.txt, .md) or a saved transcript (.json).
+    /// A recording (.wav, .mp3, .m4a, .flac, .ogg), a written draft (.txt, .md) or a saved transcript (.json).
     pub file: PathBuf,
     /// Print the report as JSON (schema rehearse.report.v1); same as --format json.
     #[arg(long)]
@@ -65,17 +65,9 @@ fn input_kind(path: &Path) -> Result<InputKind> {
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
-        "wav" | "wave" => return Ok(InputKind::Audio),
         "txt" | "md" | "text" => return Ok(InputKind::Text),
         "json" => return Ok(InputKind::Transcript),
-        "mp3" | "m4a" | "aac" | "flac" | "ogg" | "opus" | "webm" => {
-            bail!(
-                "{}: {ext} is not supported yet; convert it to WAV first (e.g. `sox {} out.wav` or `ffmpeg -i {} out.wav`)",
-                path.display(),
-                path.display(),
-                path.display()
-            )
-        }
+        e if rehearse::audio::AUDIO_EXTENSIONS.contains(&e) => return Ok(InputKind::Audio),
         _ => {}
     }
     let mut head = [0u8; 4];
@@ -83,7 +75,9 @@ fn input_kind(path: &Path) -> Result<InputKind> {
         .and_then(|mut f| f.read(&mut head))
         .with_context(|| format!("cannot open {}", path.display()))?;
     Ok(match &head[..n] {
-        b"RIFF" => InputKind::Audio,
+        b"RIFF" | b"fLaC" | b"OggS" | [b'I', b'D', b'3', _] | [_, _, _, 0x20 | 0x18 | 0x1c] => {
+            InputKind::Audio
+        }
         [b'{', ..] => InputKind::Transcript,
         _ => InputKind::Text,
     })

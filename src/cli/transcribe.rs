@@ -7,14 +7,14 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use rehearse::audio::decode_wav_16k;
+use rehearse::audio::decode_file_16k;
 use rehearse::transcript::Transcript;
 
 use super::EngineArgs;
 
 #[derive(Args, Debug)]
 pub struct TranscribeArgs {
-    /// A WAV recording.
+    /// A recording: WAV, MP3, M4A/AAC, FLAC or Ogg Vorbis.
     pub file: PathBuf,
     /// Print the transcript as JSON (schema rehearse.transcript.v1).
     #[arg(long)]
@@ -37,7 +37,7 @@ fn clock(s: f64) -> String {
 /// Decodes and transcribes one file, with progress bars when someone is watching.
 pub fn transcribe_file(file: &std::path::Path, engine_args: &EngineArgs) -> Result<Transcript> {
     let (engine, opts) = super::load_engine(engine_args)?;
-    let audio = decode_wav_16k(file, &mut |_, _| {})?;
+    let audio = decode_file_16k(file, &mut |_, _| {})?;
     let bar = if super::interactive_stderr() && audio.duration_s() > PROGRESS_MIN_SECONDS {
         let bar = ProgressBar::new(100);
         bar.set_style(

@@ -1,0 +1,491 @@
+//! Batch scoring: many recordings, one model, N workers, a report per input and one
+//! summary table. Restartable: every output is written atomically and keyed by the
+//! audio's content hash + model + rubric + decoding settings, so a rerun (after a
+//! crash, a kill or new files) redoes only what is missing or stale.
+//!
+//! Pipeline: one reader thread hashes, checks, decodes and resamples the next files
+//! while N workers (each with its own whisper state over the shared model) transcribe
+//! and analyse; a bounded queue between them keeps at most `jobs` decoded files in memory.
+
+pub mod discover;
+pub mod shard;
+pub mod summary;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
+use crate::audio::{SILENCE_RMS, decode_file_16k, loudest_second_rms};
+use crate::report::{Format, formatter};
+use crate::transcribe::{DecodeOptions, Engine};
+
+pub use discover::{Discovery, Input, Note, discover};
+pub use shard::Shard;
+pub use summary::{Row, Status, SummaryFormat};
+
+/// Bumped when the report's content changes for the same inputs, so old reports are redone.
+const KEY_VERSION: &str = "rehearse-batch-1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("{path}: cannot use as the output folder: {source}")]
+    OutDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot read the model to fingerprint it: {source}")]
+    Model {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Engine(#[from] crate::transcribe::EngineError),
+    #[error(transparent)]
+    Summary(#[from] summary::SummaryError),
+    #[error("a batch worker stopped unexpectedly")]
+    WorkerPanicked,
+}
+
+/// How a batch runs.
+#[derive(Debug, Clone)]
+pub struct BatchConfig {
+    pub out_dir: PathBuf,
+    /// Files transcribed at once (each its own whisper state).
+    pub jobs: usize,
+    /// Decoding settings per file, `threads` included.
+    pub decode: DecodeOptions,
+    pub rubric: Rubric,
+    /// Identifies the weights (see [`model_fingerprint`]).
+    pub model_fingerprint: String,
+    pub summary: SummaryFormat,
+    pub shard: Option<Shard>,
+}
+
+/// What the caller is told as the batch runs (for progress displays).
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A worker started transcribing an input.
+    Started {
+        worker: usize,
+        rel: PathBuf,
+        audio_s: f64,
+    },
+    /// whisper.cpp's progress on the worker's current file, 0–100.
+    Progress { worker: usize, percent: i32 },
+    /// An input is done (scored, reused or failed).
+    Finished {
+        index: usize,
+        worker: Option<usize>,
+        row: Box<Row>,
+        audio_s: f64,
+    },
+}
+
+/// The result of a batch.
+#[derive(Debug)]
+pub struct Outcome {
+    /// One row per input, in input order.
+    pub rows: Vec<Row>,
+    pub summary_path: PathBuf,
+}
+
+impl Outcome {
+    pub fn failed(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.status == Status::Error)
+            .count()
+    }
+    pub fn reused(&self) -> usize {
+        self.rows.iter().filter(|r| r.reused).count()
+    }
+}
+
+/// How to split the machine between parallel files and threads per file.
+///
+/// Measured on the 2-core reference machine with tiny.en (BENCHMARKS.md, batch
+/// section): one thread per file and one file per core gives the most audio per wall
+/// minute, because whisper.cpp's threads spend time waiting on each other while
+/// separate files never do. Explicit `--jobs`/`--threads` win; with only one of them
+/// the other fills the remaining cores.
+pub fn plan_workers(
+    cores: usize,
+    files: usize,
+    jobs: Option<usize>,
+    threads: Option<u32>,
+) -> (usize, u32) {
+    let cores = cores.max(1);
+    let files = files.max(1);
+    match (jobs, threads) {
+        (Some(j), Some(t)) => (j.max(1), t.max(1)),
+        (Some(j), None) => (j.max(1), (cores / j.max(1)).max(1) as u32),
+        (None, Some(t)) => (
+            ((cores as u32 / t.max(1)) as usize).clamp(1, files),
+            t.max(1),
+        ),
+        (None, None) => {
+            let jobs = cores.min(files);
+            (jobs, (cores / jobs).max(1) as u32)
+        }
+    }
+}
+
+/// SHA-256 of a file, streamed.
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The weights' identity for the up-to-date check: their content hash.
+pub fn model_fingerprint(path: &Path) -> Result<String, BatchError> {
+    sha256_file(path).map_err(|source| BatchError::Model {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Everything but the audio that decides a report's content.
+fn settings_key(cfg: &BatchConfig) -> String {
+    let mut h = Sha256::new();
+    h.update(KEY_VERSION);
+    h.update(env!("CARGO_PKG_VERSION"));
+    h.update(&cfg.model_fingerprint);
+    h.update(serde_json::to_vec(&cfg.rubric).unwrap_or_default());
+    h.update(format!(
+        "beam={} prompt={:?} lang={}",
+        cfg.decode.beam_size, cfg.decode.initial_prompt, cfg.decode.language
+    ));
+    hex(&h.finalize())
+}
+
+/// Where an input's reports go.
+pub fn report_paths(out_dir: &Path, rel: &Path) -> (PathBuf, PathBuf) {
+    let mut json = out_dir.join(rel).into_os_string();
+    let mut md = json.clone();
+    json.push(".json");
+    md.push(".md");
+    (PathBuf::from(json), PathBuf::from(md))
+}
+
+/// The saved report, if it was made from the same audio and settings.
+fn up_to_date(json: &Path, md: &Path, key: &str) -> Option<serde_json::Value> {
+    if !md.is_file() {
+        return None;
+    }
+    let text = std::fs::read_to_string(json).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    (value.pointer("/batch/key")?.as_str()? == key).then_some(value)
+}
+
+/// Removes temporary files left by a batch that was killed mid-write (they are named
+/// `.<name>.<random>.tmp` by [`crate::fsutil::AtomicFile`]).
+fn sweep_temporaries(dir: &Path) {
+    for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_file() && name.starts_with('.') && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The summary's file name; shards get their own so they can share a folder.
+pub fn summary_path(cfg: &BatchConfig) -> PathBuf {
+    let ext = cfg.summary.extension();
+    match cfg.shard {
+        Some(s) => cfg
+            .out_dir
+            .join(format!("summary.shard-{}-of-{}.{ext}", s.k, s.n)),
+        None => cfg.out_dir.join(format!("summary.{ext}")),
+    }
+}
+
+/// A decoded input waiting for a worker.
+struct Decoded {
+    index: usize,
+    input: Input,
+    key: String,
+    source_sha256: String,
+    samples: Vec<f32>,
+}
+
+/// Scores `inputs` (already discovered and sharded) with `engine`, calling `on_event`
+/// on the calling thread as work progresses.
+pub fn run(
+    engine: &Engine,
+    inputs: &[Input],
+    cfg: &BatchConfig,
+    on_event: &mut dyn FnMut(&Event),
+) -> Result<Outcome, BatchError> {
+    std::fs::create_dir_all(&cfg.out_dir).map_err(|source| BatchError::OutDir {
+        path: cfg.out_dir.clone(),
+        source,
+    })?;
+    sweep_temporaries(&cfg.out_dir);
+    let settings = settings_key(cfg);
+    let jobs = cfg.jobs.max(1);
+    let (event_tx, event_rx) = mpsc::channel::<Event>();
+    let (work_tx, work_rx) = mpsc::sync_channel::<Decoded>(jobs);
+    let work_rx = std::sync::Mutex::new(work_rx);
+    // whisper-rs never frees a progress closure (it leaks the box), so the closure
+    // only stores a number here rather than holding a channel sender open forever.
+    let progress: Vec<std::sync::Arc<AtomicI32>> = (0..jobs)
+        .map(|_| std::sync::Arc::new(AtomicI32::new(-1)))
+        .collect();
+    let mut rows: Vec<Option<Row>> = vec![None; inputs.len()];
+
+    std::thread::scope(|scope| -> Result<(), BatchError> {
+        // Reader: hash, skip what is up to date, decode the rest ahead of the workers.
+        let reader_events = event_tx.clone();
+        let settings = &settings;
+        let reader = scope.spawn(move || {
+            for (index, input) in inputs.iter().enumerate() {
+                let done = |row: Row, audio_s: f64| {
+                    let _ = reader_events.send(Event::Finished {
+                        index,
+                        worker: None,
+                        row: Box::new(row),
+                        audio_s,
+                    });
+                };
+                match prepare(index, input, cfg, settings) {
+                    Ok(Prepared::Reused(row, audio_s)) => done(row, audio_s),
+                    Ok(Prepared::Work(d)) => {
+                        if work_tx.send(d).is_err() {
+                            break; // every worker has gone: nothing left to feed
+                        }
+                    }
+                    Err(message) => done(Row::error(&input.path, message), 0.0),
+                }
+            }
+        });
+
+        let mut workers = Vec::new();
+        for (worker, percent) in progress.iter().enumerate() {
+            let events = event_tx.clone();
+            let work_rx = &work_rx;
+            let percent = percent.clone();
+            workers.push(scope.spawn(move || -> Result<(), BatchError> {
+                let mut state = engine.new_state()?;
+                loop {
+                    // Holding the lock only to receive: workers take turns at the queue.
+                    let next = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return Err(BatchError::WorkerPanicked),
+                    };
+                    let Ok(d) = next else { return Ok(()) };
+                    let audio_s = d.samples.len() as f64 / crate::audio::TARGET_RATE as f64;
+                    let _ = events.send(Event::Started {
+                        worker,
+                        rel: d.input.rel.clone(),
+                        audio_s,
+                    });
+                    let index = d.index;
+                    let path = d.input.path.clone();
+                    percent.store(0, Ordering::Relaxed);
+                    let row = score(engine, &mut state, d, cfg, percent.clone())
+                        .unwrap_or_else(|message| Row::error(&path, message));
+                    percent.store(-1, Ordering::Relaxed);
+                    let _ = events.send(Event::Finished {
+                        index,
+                        worker: Some(worker),
+                        row: Box::new(row),
+                        audio_s,
+                    });
+                }
+            }));
+        }
+        drop(event_tx);
+
+        let mut finished = 0;
+        let mut shown = vec![-1; jobs];
+        while finished < inputs.len() {
+            match event_rx.recv_timeout(Duration::from_millis(200)) {
+                Ok(event) => {
+                    if let Event::Finished { index, row, .. } = &event
+                        && let Some(slot) = rows.get_mut(*index)
+                    {
+                        finished += 1;
+                        *slot = Some((**row).clone());
+                    }
+                    on_event(&event);
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // A thread that died leaves its inputs unfinished: stop waiting.
+                    if reader.is_finished() && workers.iter().all(|w| w.is_finished()) {
+                        while let Ok(event) = event_rx.try_recv() {
+                            on_event(&event);
+                        }
+                        break;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            for (worker, p) in progress.iter().enumerate() {
+                let percent = p.load(Ordering::Relaxed);
+                if percent >= 0 && percent != shown[worker] {
+                    on_event(&Event::Progress { worker, percent });
+                }
+                shown[worker] = percent;
+            }
+        }
+        reader.join().map_err(|_| BatchError::WorkerPanicked)?;
+        for w in workers {
+            w.join().map_err(|_| BatchError::WorkerPanicked)??;
+        }
+        Ok(())
+    })?;
+
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .zip(inputs)
+        .map(|(row, input)| {
+            row.unwrap_or_else(|| Row::error(&input.path, "not processed (a worker stopped)"))
+        })
+        .collect();
+    let summary_path = summary_path(cfg);
+    let bytes = summary::render(&rows, cfg.summary)?;
+    crate::fsutil::write_atomic(&summary_path, &bytes).map_err(summary::SummaryError::Write)?;
+    Ok(Outcome { rows, summary_path })
+}
+
+enum Prepared {
+    Reused(Row, f64),
+    Work(Decoded),
+}
+
+/// Reader-side work for one input: everything up to the transcription.
+fn prepare(
+    index: usize,
+    input: &Input,
+    cfg: &BatchConfig,
+    settings: &str,
+) -> Result<Prepared, String> {
+    let source_sha256 = sha256_file(&input.path)
+        .map_err(|e| format!("{}: cannot read: {e}", input.path.display()))?;
+    let key = hex(&Sha256::digest(format!("{settings}:{source_sha256}")));
+    let (json, md) = report_paths(&cfg.out_dir, &input.rel);
+    if let Some(saved) = up_to_date(&json, &md, &key) {
+        let mut row = Row::from_report(&input.path, &rel_to(&json, &cfg.out_dir), &saved);
+        row.reused = true;
+        let audio_s = row.duration_s.unwrap_or(0.0);
+        return Ok(Prepared::Reused(row, audio_s));
+    }
+    let audio = decode_file_16k(&input.path, &mut |_, _| {}).map_err(|e| e.to_string())?;
+    let level = loudest_second_rms(&audio.samples);
+    if level < SILENCE_RMS {
+        return Err(format!(
+            "{}: silent: the loudest second is {:.0} dBFS; nothing to transcribe (was the microphone muted?)",
+            input.path.display(),
+            20.0 * level.max(1e-9).log10()
+        ));
+    }
+    Ok(Prepared::Work(Decoded {
+        index,
+        input: input.clone(),
+        key,
+        source_sha256,
+        samples: audio.samples,
+    }))
+}
+
+fn rel_to(path: &Path, base: &Path) -> PathBuf {
+    path.strip_prefix(base).unwrap_or(path).to_path_buf()
+}
+
+/// Worker-side work for one input: transcribe, analyse, write both reports.
+fn score(
+    engine: &Engine,
+    state: &mut whisper_rs::WhisperState,
+    d: Decoded,
+    cfg: &BatchConfig,
+    percent: std::sync::Arc<AtomicI32>,
+) -> Result<Row, String> {
+    let progress = Box::new(move |p: i32| percent.store(p, Ordering::Relaxed));
+    let path = &d.input.path;
+    let transcript = engine
+        .transcribe(state, &d.samples, &cfg.decode, Some(progress))
+        .map_err(|e| format!("{}: transcription failed: {e}", path.display()))?;
+    if transcript.words.is_empty() {
+        return Err(format!(
+            "{}: no speech recognised (music, noise or another language?)",
+            path.display()
+        ));
+    }
+    let input = InputInfo {
+        path: path.display().to_string(),
+        kind: InputKind::Audio,
+        timing: Timing::Measured,
+    };
+    let analysis = analyze(&transcript, input, &cfg.rubric);
+    let (json_path, md_path) = report_paths(&cfg.out_dir, &d.input.rel);
+    let write_err = |p: &Path, e: std::io::Error| format!("{}: cannot write: {e}", p.display());
+
+    let mut md = Vec::new();
+    formatter(Format::Markdown, false)
+        .render(&analysis, &mut md)
+        .map_err(|e| write_err(&md_path, e))?;
+    let mut value = serde_json::to_value(&analysis.report)
+        .map_err(|e| format!("{}: cannot serialise the report: {e}", path.display()))?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert(
+            "batch".into(),
+            serde_json::json!({
+                "key": d.key,
+                "source_sha256": d.source_sha256,
+                "source": d.input.rel.display().to_string(),
+            }),
+        );
+    }
+    let json = serde_json::to_vec_pretty(&value)
+        .map_err(|e| format!("{}: cannot serialise the report: {e}", path.display()))?;
+    // Markdown first, JSON last: the JSON (with the key) marks the pair complete.
+    crate::fsutil::write_atomic(&md_path, &md).map_err(|e| write_err(&md_path, e))?;
+    crate::fsutil::write_atomic(&json_path, &json).map_err(|e| write_err(&json_path, e))?;
+    Ok(Row::from_report(
+        path,
+        &rel_to(&json_path, &cfg.out_dir),
+        &value,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_plans() {
+        // Defaults: one single-threaded file per core, never more workers than files.
+        assert_eq!(plan_workers(2, 20, None, None), (2, 1));
+        assert_eq!(plan_workers(8, 3, None, None), (3, 2));
+        assert_eq!(plan_workers(2, 20, Some(1), None), (1, 2));
+        assert_eq!(plan_workers(2, 20, None, Some(2)), (1, 2));
+        assert_eq!(plan_workers(4, 20, Some(3), Some(3)), (3, 3));
+    }
+
+    #[test]
+    fn reports_mirror_the_input_tree() {
+        let (json, md) = report_paths(Path::new("out"), Path::new("a/b.m4a"));
+        assert_eq!(json, PathBuf::from("out/a/b.m4a.json"));
+        assert_eq!(md, PathBuf::from("out/a/b.m4a.md"));
+    }
+}
