@@ -49,23 +49,24 @@ fn has_glob_chars(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 
-/// The folders of a pattern before its first wildcard: `cohort-*/**/*.m4a` → `.`,
-/// `data/cohort-*/x.m4a` → `data`.
-fn literal_prefix(pattern: &str) -> PathBuf {
+/// Splits a pattern at its first wildcard component: `data/cohort-*/**/*.m4a` →
+/// (`data`, `cohort-*/**/*.m4a`); `cohort-*/x.m4a` → (`.`, `cohort-*/x.m4a`). The
+/// folder is walked and the rest is matched against paths relative to it.
+fn split_pattern(pattern: &str) -> (PathBuf, String) {
     let mut base = PathBuf::new();
+    let mut rest: Vec<String> = Vec::new();
     for comp in Path::new(pattern).components() {
         let s = comp.as_os_str().to_string_lossy();
-        if has_glob_chars(&s) {
-            break;
+        if rest.is_empty() && !has_glob_chars(&s) {
+            base.push(comp.as_os_str());
+        } else if !matches!(comp, Component::CurDir) {
+            rest.push(s.into_owned());
         }
-        base.push(comp.as_os_str());
     }
-    // The last component of a wildcard-free prefix may be the file itself.
     if base.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        base
+        base = PathBuf::from(".");
     }
+    (base, rest.join("/"))
 }
 
 fn relative_to(path: &Path, base: &Path) -> PathBuf {
@@ -84,7 +85,7 @@ pub fn discover(args: &[String]) -> Result<Discovery, DiscoverError> {
     for arg in args {
         let path = Path::new(arg);
         if path.is_dir() {
-            walk(path, &mut found, &mut notes);
+            walk(path, &mut found, &mut notes, &|rel| is_audio_name(rel));
         } else if path.exists() || path.is_symlink() {
             let rel = path
                 .file_name()
@@ -95,30 +96,20 @@ pub fn discover(args: &[String]) -> Result<Discovery, DiscoverError> {
                 rel,
             });
         } else if has_glob_chars(arg) {
-            let base = literal_prefix(arg);
-            let options = glob::MatchOptions {
-                require_literal_leading_dot: true,
-                ..Default::default()
-            };
-            let entries = glob::glob_with(arg, options).map_err(|e| DiscoverError::BadPattern {
-                pattern: arg.clone(),
-                message: e.to_string(),
-            })?;
+            let (base, rest) = split_pattern(arg);
+            let matcher = globset::GlobBuilder::new(&rest)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| DiscoverError::BadPattern {
+                    pattern: arg.clone(),
+                    message: e.kind().to_string(),
+                })?
+                .compile_matcher();
             let before = found.len();
-            for entry in entries {
-                match entry {
-                    Ok(p) if p.is_dir() => {}
-                    Ok(p) => {
-                        let rel = relative_to(&p, &base);
-                        found.push(Input { path: p, rel });
-                    }
-                    Err(e) => notes.push(Note {
-                        path: e.path().to_path_buf(),
-                        message: format!("cannot read: {}", e.error()),
-                    }),
-                }
+            if base.is_dir() {
+                walk(&base, &mut found, &mut notes, &|rel| matcher.is_match(rel));
             }
-            if found.len() == before && notes.is_empty() {
+            if found.len() == before {
                 return Err(DiscoverError::Missing(arg.clone()));
             }
         } else {
@@ -128,17 +119,22 @@ pub fn discover(args: &[String]) -> Result<Discovery, DiscoverError> {
     Ok(dedupe(found, notes))
 }
 
-fn walk(root: &Path, found: &mut Vec<Input>, notes: &mut Vec<Note>) {
+/// Walks `root` (following symlinks, stopping at loops) and keeps the files whose
+/// path relative to `root` passes `keep`.
+fn walk(root: &Path, found: &mut Vec<Input>, notes: &mut Vec<Note>, keep: &dyn Fn(&Path) -> bool) {
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name();
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_file() && is_audio_name(e.path()) => {
-                found.push(Input {
-                    path: e.path().to_path_buf(),
-                    rel: relative_to(e.path(), root),
-                });
+            Ok(e) if e.file_type().is_file() => {
+                let rel = relative_to(e.path(), root);
+                if keep(&rel) {
+                    found.push(Input {
+                        path: e.path().to_path_buf(),
+                        rel,
+                    });
+                }
             }
             Ok(_) => {}
             Err(e) => {
@@ -159,22 +155,40 @@ fn walk(root: &Path, found: &mut Vec<Input>, notes: &mut Vec<Note>) {
     }
 }
 
-/// Keeps the first occurrence of each real file (by canonical path), and makes output
-/// names unique when two inputs would land on the same report.
+/// Keeps one input per real file (by canonical path): the one with the shortest
+/// relative path (then the one that is not a symlink), so a file reached again
+/// through a symlinked folder keeps its plain name. Makes output names unique when two files would land on the same report.
 fn dedupe(found: Vec<Input>, notes: Vec<Note>) -> Discovery {
-    let mut seen: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let canonical: Vec<PathBuf> = found
+        .iter()
+        .map(|i| std::fs::canonicalize(&i.path).unwrap_or_else(|_| i.path.clone()))
+        .collect();
+    let mut best: HashMap<&PathBuf, usize> = HashMap::new();
+    // Fewer folders first, then a real file over a symlink to it.
+    let rank = |k: usize| {
+        let link = std::fs::symlink_metadata(&found[k].path).is_ok_and(|m| m.is_symlink());
+        (found[k].rel.components().count(), link)
+    };
+    for (i, c) in canonical.iter().enumerate() {
+        best.entry(c)
+            .and_modify(|b| {
+                if rank(i) < rank(*b) {
+                    *b = i;
+                }
+            })
+            .or_insert(i);
+    }
     let mut taken: HashMap<PathBuf, usize> = HashMap::new();
     let mut out = Discovery {
         notes,
         ..Default::default()
     };
-    for mut input in found {
-        let canonical = std::fs::canonicalize(&input.path).unwrap_or_else(|_| input.path.clone());
-        if let Some(first) = seen.get(&canonical) {
-            out.duplicates.push((input.path, first.clone()));
+    for (i, mut input) in found.clone().into_iter().enumerate() {
+        let keep = best[&canonical[i]];
+        if keep != i {
+            out.duplicates.push((input.path, found[keep].path.clone()));
             continue;
         }
-        seen.insert(canonical, input.path.clone());
         let n = taken.entry(input.rel.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
@@ -193,9 +207,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prefixes_stop_at_the_first_wildcard() {
-        assert_eq!(literal_prefix("cohort-*/**/*.m4a"), PathBuf::from("."));
-        assert_eq!(literal_prefix("data/cohort-*/x.m4a"), PathBuf::from("data"));
+    fn patterns_split_at_the_first_wildcard() {
+        assert_eq!(
+            split_pattern("cohort-*/**/*.m4a"),
+            (PathBuf::from("."), "cohort-*/**/*.m4a".to_string())
+        );
+        assert_eq!(
+            split_pattern("/data/cohort-*/x.m4a"),
+            (PathBuf::from("/data"), "cohort-*/x.m4a".to_string())
+        );
         assert_eq!(
             relative_to(Path::new("data/a/b.wav"), Path::new("data")),
             PathBuf::from("a/b.wav")
@@ -227,7 +247,7 @@ mod tests {
             vec![
                 PathBuf::from("a/deep/two.MP3"),
                 PathBuf::from("a/one.wav"),
-                PathBuf::from("again.m4a"),
+                PathBuf::from("three.m4a"),
             ],
             "{d:?}"
         );
@@ -243,8 +263,13 @@ mod tests {
 
         let pattern = format!("{}/a/**/*.wav", root.display());
         let d = discover(&[pattern]).expect("glob");
-        assert_eq!(d.inputs.len(), 1);
+        assert_eq!(d.inputs.len(), 1, "{d:?}");
         assert_eq!(d.inputs[0].rel, PathBuf::from("one.wav"));
+        // `*` stays within one folder; `**` crosses them.
+        let d = discover(&[format!("{}/*/*.MP3", root.display())]).unwrap_or_default();
+        assert_eq!(d.inputs.len(), 0, "{d:?}");
+        let d = discover(&[format!("{}/**/*.MP3", root.display())]).expect("glob");
+        assert_eq!(d.inputs.len(), 1, "{d:?}");
 
         let e = discover(&[format!("{}/nothing-*.wav", root.display())]).expect_err("no match");
         assert!(e.to_string().contains("nothing-"), "{e}");
