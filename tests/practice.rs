@@ -452,3 +452,138 @@ fn ctrl_c_finalizes_the_take_and_still_reports() {
     assert!(take.join("report.json").is_file() && take.join("transcript.json").is_file());
     assert!(String::from_utf8_lossy(&out.stdout).contains("score"));
 }
+
+/// A private tmux server (its own socket), killed on drop.
+struct Tmux {
+    socket: PathBuf,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    /// The pane's text, history included.
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .cmd(&["capture-pane", "-p", "-S", "-300", "-t", "live"])
+                .stdout,
+        )
+        .into_owned()
+    }
+
+    fn wait_for(&self, what: &str, timeout: Duration) -> String {
+        let t0 = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(t0.elapsed() < timeout, "no {what:?} on screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+#[test]
+fn the_live_screen_runs_in_tmux_with_restart_discard_prompt_and_stop() {
+    let _serial = serial();
+    let Some((dir, _wav, raw)) = clip_raw() else {
+        return;
+    };
+    if common::need(Path::new("/usr/bin/tmux")).is_none() {
+        return;
+    }
+    let Some(pulse) = Pulse::start(&raw) else {
+        return;
+    };
+    let takes = dir.path().join("takes");
+    let tmux = Tmux {
+        socket: dir.path().join("tmux.sock"),
+    };
+    let alsa_conf = common::root().join("tests/audio/alsa-pulse.conf");
+    let env = |k: &str, v: &str| format!("{k}={v}");
+    let run = format!(
+        "{} practice --takes-dir {} --threads 1; echo EXIT=$?; sleep 120",
+        env!("CARGO_BIN_EXE_rehearse"),
+        takes.display()
+    );
+    let o = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "live",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "-e",
+        &env("ALSA_CONFIG_PATH", &alsa_conf.display().to_string()),
+        "-e",
+        &env("PULSE_SERVER", &format!("unix:{}", pulse.socket.display())),
+        "-e",
+        "PULSE_SOURCE=testmic",
+        "-e",
+        "REHEARSE_CONFIG=/nonexistent/config.toml",
+        "-e",
+        "TERM=xterm-256color",
+        &run,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // Recording: the big timer, its text twin, the band, the level meter and the keys.
+    let s = tmux.wait_for("0:02 recorded", Duration::from_secs(30));
+    assert!(s.contains("target 2:00–3:00"), "{s}");
+    assert!(s.contains("████"), "no big timer:\n{s}");
+    assert!(s.contains("level  ▮"), "no level meter or no sound:\n{s}");
+    assert!(s.contains("Enter/Space stop"), "{s}");
+    assert!(!s.contains("no sound from the microphone"), "{s}");
+    assert!(
+        s.lines().all(|l| l.chars().count() <= 80),
+        "wider than 80 columns:\n{s}"
+    );
+    let first = take_dirs(&takes);
+    assert_eq!(first.len(), 1);
+
+    // r: that take is thrown away and a new one starts from zero.
+    tmux.cmd(&["send-keys", "-t", "live", "r"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let s = tmux.wait_for("0:01 recorded", Duration::from_secs(10));
+    let now = take_dirs(&takes);
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_ne!(now, first, "restart kept the old take");
+    assert!(!first[0].exists());
+    assert!(!s.contains("0:05 recorded"), "{s}");
+
+    // Esc asks first; any other key keeps recording.
+    tmux.cmd(&["send-keys", "-t", "live", "Escape"]);
+    tmux.wait_for("Discard this take?", Duration::from_secs(5));
+    tmux.cmd(&["send-keys", "-t", "live", "n"]);
+    tmux.wait_for("Enter/Space stop", Duration::from_secs(5));
+    tmux.wait_for("0:04 recorded", Duration::from_secs(10));
+
+    // Enter stops; the report replaces the live screen.
+    tmux.cmd(&["send-keys", "-t", "live", "Enter"]);
+    let s = tmux.wait_for("EXIT=", Duration::from_secs(60));
+    assert!(s.contains("EXIT=0"), "{s}");
+    assert!(s.to_lowercase().contains("score"), "no report:\n{s}");
+    let take = take_dirs(&takes).pop().expect("take");
+    assert!(take.join("report.json").is_file(), "{s}");
+    let secs = hound::WavReader::open(take.join("audio.wav"))
+        .expect("wav")
+        .duration() as f64
+        / 16_000.0;
+    assert!((3.0..15.0).contains(&secs), "take is {secs} s");
+}

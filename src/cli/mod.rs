@@ -2,6 +2,7 @@
 
 mod batch;
 mod eval;
+mod live;
 mod model;
 mod practice;
 mod score;

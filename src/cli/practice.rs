@@ -81,6 +81,23 @@ fn cue(seconds: f64, rubric: &Rubric) -> &'static str {
     }
 }
 
+/// How a take ended, from the speaker's side.
+enum TakeEnd {
+    /// Recorded to the end: report it.
+    Recorded,
+    /// `r` on the live screen: throw it away and record again.
+    Restart,
+    /// Esc/q confirmed: throw it away and quit.
+    Discard,
+}
+
+/// Full screen only for a person at a terminal; otherwise plain lines (logs, pipes, CI).
+fn wants_live_screen() -> bool {
+    std::io::stdin().is_terminal()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("REHEARSE_PLAIN").is_none()
+}
+
 pub fn run(args: PracticeArgs) -> Result<ExitCode> {
     let store = TakeStore::new(args.takes_dir.clone());
     for fixed in store.repair_all().unwrap_or_default() {
@@ -88,18 +105,14 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
     }
     let rubric = Rubric::load(args.rubric.as_deref())?;
     let (engine, opts) = super::load_engine(&args.engine)?;
-    let mut cap = capture::open(args.device.as_deref())?;
-    let (id, dir) = store.create()?;
-    let audio_path = dir.join(takes::AUDIO);
-    let mut writer = TakeWriter::create(&audio_path)?;
-
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
-        // Ctrl-C finalizes the take and still produces the report.
+        // Ctrl-C (or SIGINT from outside) finalizes the take and still produces the report.
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
     }
-    {
+    let live = wants_live_screen();
+    if !live {
         let stop = stop.clone();
         std::thread::spawn(move || {
             let mut line = String::new();
@@ -113,119 +126,262 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
             }
         });
     }
-    let tty = std::io::stderr().is_terminal();
-    eprintln!(
-        "recording take {id} from {} ({} Hz, {} ch). Speak your answer; press Enter (or Ctrl-C) to stop.",
-        cap.device, cap.rate, cap.channels
-    );
-    let band = format!(
-        "{}–{}",
-        clock(rubric.targets.duration_min_s),
-        clock(rubric.targets.duration_max_s)
-    );
-    let mut last_plain = -5.0;
-    let mut on_tick = |t: Tick| {
-        if tty {
-            eprint!(
-                "\r\x1b[2K● {}  target {band}  level {}  {}",
-                clock(t.seconds),
-                level_bar(t.level),
-                cue(t.seconds, &rubric)
-            );
-            let _ = std::io::stderr().flush();
-        } else if t.seconds - last_plain >= 5.0 {
-            last_plain = t.seconds;
-            eprintln!(
-                "{} recorded, level {}",
-                clock(t.seconds),
-                level_bar(t.level)
-            );
-        }
-    };
-    let rec_opts = RecordOptions {
-        max_seconds: args.max_seconds,
-        ..Default::default()
-    };
-    // Transcribe finished stretches while the speaker talks; after the stop only the
-    // last one is left (BENCHMARKS.md: stop-to-report latency).
-    let mut stopped = Instant::now();
-    let mut seconds = 0.0;
-    let mut lost = 0u64;
-    let (recorded, transcript) =
-        with_streaming(&engine, &opts, ChunkPolicy::default(), |stream| {
-            let r = record(
-                &mut cap,
-                &mut writer,
-                &stop,
-                &rec_opts,
-                &mut on_tick,
-                &mut |a| stream.feed(a),
-            );
-            stopped = Instant::now();
-            // Only what was lost while recording counts (the device runs on until dropped).
-            lost = cap.status.dropped.load(Ordering::Relaxed);
-            seconds = writer.seconds();
-            if tty {
-                eprintln!();
+    loop {
+        stop.store(false, Ordering::Relaxed);
+        let mut take = Take::start(&args, &store)?;
+        let end = if live {
+            take.record_live(&args, &rubric, &engine, &opts, &stop)?
+        } else {
+            take.record_plain(&args, &rubric, &engine, &opts, &stop)?
+        };
+        match end {
+            TakeEnd::Recorded => return take.report(&rubric),
+            TakeEnd::Restart => {
+                take.discard();
+                continue;
             }
-            if r.is_ok() {
+            TakeEnd::Discard => {
+                take.discard();
+                eprintln!("take discarded; nothing was saved");
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
+}
+
+/// One take: its folder, its WAV being written, and what recording produced.
+struct Take {
+    id: String,
+    dir: PathBuf,
+    audio_path: PathBuf,
+    cap: capture::Capture,
+    writer: TakeWriter,
+    result: Option<Recorded>,
+}
+
+struct Recorded {
+    reason: StopReason,
+    audio: Vec<f32>,
+    transcript: rehearse::transcript::Transcript,
+    seconds: f64,
+    lost: u64,
+    stopped: Instant,
+}
+
+impl Take {
+    fn start(args: &PracticeArgs, store: &TakeStore) -> Result<Take> {
+        let cap = capture::open(args.device.as_deref())?;
+        let (id, dir) = store.create()?;
+        let audio_path = dir.join(takes::AUDIO);
+        let writer = TakeWriter::create(&audio_path)?;
+        Ok(Take {
+            id,
+            dir,
+            audio_path,
+            cap,
+            writer,
+            result: None,
+        })
+    }
+
+    fn discard(self) {
+        let dir = self.dir.clone();
+        drop(self);
+        if let Err(e) = std::fs::remove_dir_all(&dir) {
+            log::warn!("could not remove {}: {e}", dir.display());
+        }
+    }
+
+    /// Records with streaming transcription; `on_tick` draws and may ask to stop.
+    fn record(
+        &mut self,
+        args: &PracticeArgs,
+        engine: &rehearse::transcribe::Engine,
+        opts: &rehearse::transcribe::DecodeOptions,
+        stop: &AtomicBool,
+        on_tick: &mut dyn FnMut(Tick),
+    ) -> Result<()> {
+        let rec_opts = RecordOptions {
+            max_seconds: args.max_seconds,
+            ..Default::default()
+        };
+        // Transcribe finished stretches while the speaker talks; after the stop only the
+        // last one is left (BENCHMARKS.md: stop-to-report latency).
+        let mut stopped = Instant::now();
+        let mut lost = 0u64;
+        let cap = &mut self.cap;
+        let writer = &mut self.writer;
+        let (recorded, transcript) =
+            with_streaming(engine, opts, ChunkPolicy::default(), |stream| {
+                let r = record(cap, writer, stop, &rec_opts, on_tick, &mut |a| {
+                    stream.feed(a)
+                });
+                stopped = Instant::now();
+                // Only what was lost while recording counts (the device runs on until dropped).
+                lost = cap.status.dropped.load(Ordering::Relaxed);
+                r
+            })?;
+        let (reason, audio) = recorded?;
+        self.result = Some(Recorded {
+            reason,
+            audio,
+            transcript,
+            seconds: self.writer.seconds(),
+            lost,
+            stopped,
+        });
+        Ok(())
+    }
+
+    fn record_plain(
+        &mut self,
+        args: &PracticeArgs,
+        rubric: &Rubric,
+        engine: &rehearse::transcribe::Engine,
+        opts: &rehearse::transcribe::DecodeOptions,
+        stop: &AtomicBool,
+    ) -> Result<TakeEnd> {
+        let tty = std::io::stderr().is_terminal();
+        eprintln!(
+            "recording take {} from {} ({} Hz, {} ch). Speak your answer; press Enter (or Ctrl-C) to stop.",
+            self.id, self.cap.device, self.cap.rate, self.cap.channels
+        );
+        let band = format!(
+            "{}–{}",
+            clock(rubric.targets.duration_min_s),
+            clock(rubric.targets.duration_max_s)
+        );
+        let mut last_plain = -5.0;
+        let mut on_tick = |t: Tick| {
+            if tty {
+                eprint!(
+                    "\r\x1b[2K● {}  target {band}  level {}  {}",
+                    clock(t.seconds),
+                    level_bar(t.level),
+                    cue(t.seconds, rubric)
+                );
+                let _ = std::io::stderr().flush();
+            } else if t.seconds - last_plain >= 5.0 {
+                last_plain = t.seconds;
                 eprintln!(
-                    "saved {} ({}); finishing the transcript…",
-                    audio_path.display(),
-                    clock(seconds)
+                    "{} recorded, level {}",
+                    clock(t.seconds),
+                    level_bar(t.level)
                 );
             }
-            r
-        })?;
-    let (reason, audio) = recorded?;
-    // At a length limit the device may have run ahead of what the take needed
-    // (file-backed devices deliver faster than real time): those drops are not losses.
-    if lost > 0 && reason != StopReason::MaxLength {
-        eprintln!(
-            "warning: {:.1} s of audio were lost because the computer was too busy to keep up",
-            lost as f64 / cap.rate as f64
-        );
+        };
+        self.record(args, engine, opts, stop, &mut on_tick)?;
+        if tty {
+            eprintln!();
+        }
+        Ok(TakeEnd::Recorded)
     }
-    drop(cap);
-    writer.finish()?;
-    if reason == StopReason::DeviceLost {
+
+    fn record_live(
+        &mut self,
+        args: &PracticeArgs,
+        rubric: &Rubric,
+        engine: &rehearse::transcribe::Engine,
+        opts: &rehearse::transcribe::DecodeOptions,
+        stop: &AtomicBool,
+    ) -> Result<TakeEnd> {
+        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let title = format!("rehearse · take {} · {}", self.id, self.cap.device);
+        let mut screen = super::live::LiveScreen::enter(
+            title,
+            rubric.targets.duration_min_s,
+            rubric.targets.duration_max_s,
+            color,
+        )
+        .context("cannot draw the live screen (set REHEARSE_PLAIN=1 for plain lines)")?;
+        let mut action = None;
+        let mut on_tick = |t: Tick| {
+            if let Some(a) = screen.poll_keys() {
+                action = Some(a);
+                stop.store(true, Ordering::Relaxed);
+            }
+            if let Err(e) = screen.draw(t.seconds, t.level, cue(t.seconds, rubric)) {
+                log::debug!("drawing the live screen: {e}");
+            }
+        };
+        let r = self.record(args, engine, opts, stop, &mut on_tick);
+        drop(screen);
+        r?;
+        Ok(match action {
+            Some(super::live::KeyAction::Restart) => TakeEnd::Restart,
+            Some(super::live::KeyAction::Discard) => TakeEnd::Discard,
+            _ => TakeEnd::Recorded,
+        })
+    }
+
+    /// Finalizes the take, saves transcript and report, prints the report.
+    fn report(mut self, rubric: &Rubric) -> Result<ExitCode> {
+        let Some(Recorded {
+            reason,
+            audio,
+            transcript,
+            seconds,
+            lost,
+            stopped,
+        }) = self.result.take()
+        else {
+            anyhow::bail!("the take was not recorded");
+        };
+        let (dir, audio_path, cap, writer) = (self.dir, self.audio_path, self.cap, self.writer);
         eprintln!(
-            "warning: the input device stopped delivering audio; the {} recorded so far are kept and scored",
+            "saved {} ({}); finishing the transcript…",
+            audio_path.display(),
             clock(seconds)
         );
-    }
-    if audio.is_empty() || transcript.words.is_empty() {
-        anyhow::bail!(
-            "no speech was recorded (is the microphone muted?); the take is in {}",
+        // At a length limit the device may have run ahead of what the take needed
+        // (file-backed devices deliver faster than real time): those drops are not losses.
+        if lost > 0 && reason != StopReason::MaxLength {
+            eprintln!(
+                "warning: {:.1} s of audio were lost because the computer was too busy to keep up",
+                lost as f64 / cap.rate as f64
+            );
+        }
+        drop(cap);
+        writer.finish()?;
+        if reason == StopReason::DeviceLost {
+            eprintln!(
+                "warning: the input device stopped delivering audio; the {} recorded so far are kept and scored",
+                clock(seconds)
+            );
+        }
+        if audio.is_empty() || transcript.words.is_empty() {
+            anyhow::bail!(
+                "no speech was recorded (is the microphone muted?); the take is in {}",
+                dir.display()
+            );
+        }
+        write_atomic(
+            &dir.join(takes::TRANSCRIPT),
+            serde_json::to_string_pretty(&transcript)?.as_bytes(),
+        )?;
+        let input = InputInfo {
+            path: audio_path.display().to_string(),
+            kind: InputKind::Audio,
+            timing: Timing::Measured,
+        };
+        let analysis = analyze(&transcript, input, rubric);
+        write_atomic(
+            &dir.join(takes::REPORT),
+            serde_json::to_string_pretty(&analysis.report)?.as_bytes(),
+        )?;
+        log::info!("stop to report: {:.2} s", stopped.elapsed().as_secs_f64());
+        let color = std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let mut out = Vec::new();
+        formatter(Format::Terminal, color).render(&analysis, &mut out)?;
+        std::io::stdout().write_all(&out)?;
+        eprintln!(
+            "report ready {:.1} s after the stop; take saved in {}",
+            stopped.elapsed().as_secs_f64(),
             dir.display()
         );
+        Ok(ExitCode::SUCCESS)
     }
-    write_atomic(
-        &dir.join(takes::TRANSCRIPT),
-        serde_json::to_string_pretty(&transcript)?.as_bytes(),
-    )?;
-    let input = InputInfo {
-        path: audio_path.display().to_string(),
-        kind: InputKind::Audio,
-        timing: Timing::Measured,
-    };
-    let analysis = analyze(&transcript, input, &rubric);
-    write_atomic(
-        &dir.join(takes::REPORT),
-        serde_json::to_string_pretty(&analysis.report)?.as_bytes(),
-    )?;
-    log::info!("stop to report: {:.2} s", stopped.elapsed().as_secs_f64());
-    let color = std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut out = Vec::new();
-    formatter(Format::Terminal, color).render(&analysis, &mut out)?;
-    std::io::stdout().write_all(&out)?;
-    eprintln!(
-        "report ready {:.1} s after the stop; take saved in {}",
-        stopped.elapsed().as_secs_f64(),
-        dir.display()
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 pub fn devices() -> Result<ExitCode> {
