@@ -108,13 +108,18 @@ impl Outcome {
     }
 }
 
+/// Threads one whisper.cpp job uses well; more go to parallel files instead.
+pub const THREADS_PER_JOB: u32 = 4;
+
 /// How to split the machine between parallel files and threads per file.
 ///
 /// Measured on the 2-core reference machine with tiny.en (BENCHMARKS.md, batch
-/// section): one thread per file and one file per core gives the most audio per wall
-/// minute, because whisper.cpp's threads spend time waiting on each other while
-/// separate files never do. Explicit `--jobs`/`--threads` win; with only one of them
-/// the other fills the remaining cores.
+/// section): 1 file x 2 threads and 2 files x 1 thread give the same audio minutes per
+/// wall minute (9.4), and the second needs a second whisper state (+180 MB). So the
+/// default gives each file up to [`THREADS_PER_JOB`] threads and runs files in parallel
+/// only when cores are left over (whisper.cpp's speed-up flattens past a few threads;
+/// not measurable on this machine). Explicit `--jobs`/`--threads` win; with only one
+/// of them the other fills the remaining cores.
 pub fn plan_workers(
     cores: usize,
     files: usize,
@@ -131,8 +136,9 @@ pub fn plan_workers(
             t.max(1),
         ),
         (None, None) => {
-            let jobs = cores.min(files);
-            (jobs, (cores / jobs).max(1) as u32)
+            let threads = (cores as u32).min(THREADS_PER_JOB);
+            let jobs = (cores / threads as usize).clamp(1, files);
+            (jobs, threads)
         }
     }
 }
@@ -474,9 +480,11 @@ mod tests {
 
     #[test]
     fn worker_plans() {
-        // Defaults: one single-threaded file per core, never more workers than files.
-        assert_eq!(plan_workers(2, 20, None, None), (2, 1));
-        assert_eq!(plan_workers(8, 3, None, None), (3, 2));
+        // Defaults: all cores on one file up to 4 threads, then files in parallel,
+        // never more workers than files.
+        assert_eq!(plan_workers(2, 20, None, None), (1, 2));
+        assert_eq!(plan_workers(8, 20, None, None), (2, 4));
+        assert_eq!(plan_workers(16, 3, None, None), (3, 4));
         assert_eq!(plan_workers(2, 20, Some(1), None), (1, 2));
         assert_eq!(plan_workers(2, 20, None, Some(2)), (1, 2));
         assert_eq!(plan_workers(4, 20, Some(3), Some(3)), (3, 3));
