@@ -54,7 +54,7 @@ fn transcribe_json_follows_the_schema() {
 }
 
 #[test]
-fn a_non_wav_file_gets_a_specific_error_naming_it() {
+fn a_file_that_is_not_audio_gets_a_specific_error_naming_it() {
     let dir = tempfile::tempdir().expect("tmp");
     let f = dir.path().join("answer.wav");
     std::fs::write(&f, "ID3 this is an mp3, honestly").expect("w");
@@ -62,7 +62,7 @@ fn a_non_wav_file_gets_a_specific_error_naming_it() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("answer.wav") && err.contains("not a WAV"),
+        err.contains("answer.wav") && err.contains("not readable as audio"),
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");

@@ -98,9 +98,9 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
 
     let (engine, mut decode, model_path) = super::load_engine_from(&args.engine)?;
     let (_, user_cfg) = rehearse::transcribe::models::UserConfig::load()?;
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    // Cores that are idle now (as for one file: threads that wait on busy cores make
+    // whisper.cpp several times slower; BENCHMARKS.md).
+    let cores = rehearse::transcribe::engine::idle_cores() as usize;
     let (jobs, threads) = batch::plan_workers(
         cores,
         inputs.len(),

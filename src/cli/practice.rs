@@ -341,7 +341,7 @@ impl Take {
                 lost as f64 / cap.rate as f64
             );
         }
-        drop(cap);
+        release_device(cap, reason);
         writer.finish()?;
         if reason == StopReason::DeviceLost {
             eprintln!(
@@ -381,6 +381,18 @@ impl Take {
             dir.display()
         );
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Closes the capture stream. After a device loss, closing can block forever inside
+/// the audio stack (seen with ALSA's pulse plugin when the sound server dies: cpal's
+/// stream thread waits on a lock the dead connection holds), so then the stream is
+/// left to the process exit instead; the take is already on disk.
+fn release_device(cap: capture::Capture, reason: StopReason) {
+    if reason == StopReason::DeviceLost {
+        std::mem::forget(cap);
+    } else {
+        drop(cap);
     }
 }
 

@@ -52,15 +52,20 @@ pub struct DecodeOptions {
 /// default counts the cores that are busy (the 1-minute load average) and leaves them
 /// alone; `--threads` overrides.
 pub fn default_threads() -> u32 {
+    idle_cores().min(8)
+}
+
+/// Cores not busy right now (at least 1), from the 1-minute load average.
+pub fn idle_cores() -> u32 {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get() as u32)
         .unwrap_or(1);
-    threads_for(cores, load_average())
+    idle_of(cores, load_average())
 }
 
-fn threads_for(cores: u32, load: f64) -> u32 {
+fn idle_of(cores: u32, load: f64) -> u32 {
     let busy = load.max(0.0).round() as u32;
-    cores.saturating_sub(busy).clamp(1, 8)
+    cores.saturating_sub(busy).max(1)
 }
 
 fn load_average() -> f64 {
@@ -247,7 +252,7 @@ fn push_word(words: &mut Vec<Word>, (bytes, start, end, psum, n): (Vec<u8>, f64,
 
 #[cfg(test)]
 mod tests {
-    use super::{is_annotation, threads_for};
+    use super::{idle_of, is_annotation};
 
     #[test]
     fn non_speech_annotations_are_not_words() {
@@ -259,10 +264,10 @@ mod tests {
 
     #[test]
     fn default_threads_leave_busy_cores_alone() {
-        assert_eq!(threads_for(2, 0.1), 2);
-        assert_eq!(threads_for(2, 1.2), 1);
-        assert_eq!(threads_for(2, 3.0), 1);
-        assert_eq!(threads_for(16, 0.0), 8);
-        assert_eq!(threads_for(1, 0.0), 1);
+        assert_eq!(idle_of(2, 0.1), 2);
+        assert_eq!(idle_of(2, 1.2), 1);
+        assert_eq!(idle_of(2, 3.0), 1);
+        assert_eq!(idle_of(16, 0.0), 16);
+        assert_eq!(idle_of(1, 0.0), 1);
     }
 }

@@ -101,11 +101,21 @@ pub fn with_streaming<R>(
             ..opts.clone()
         };
         let worker = scope.spawn(move || -> Result<Vec<Piece>, EngineError> {
-            let opts = &stretch_opts;
+            let mut opts = stretch_opts;
+            let base_prompt = opts.initial_prompt.clone();
             let mut state = engine.new_state()?;
-            let mut pieces = Vec::new();
+            let mut pieces: Vec<Piece> = Vec::new();
             for (offset_s, audio) in rx {
-                let transcript = engine.transcribe(&mut state, &audio, opts, None)?;
+                // Each stretch is decoded on its own, so give it what was said just
+                // before, as whisper.cpp does between its own 30 s windows: names,
+                // spelling and style carry over the cut.
+                if let Some(prev) = pieces.last() {
+                    opts.initial_prompt = Some(conditioning_prompt(
+                        base_prompt.as_deref(),
+                        &prev.transcript.text(),
+                    ));
+                }
+                let transcript = engine.transcribe(&mut state, &audio, &opts, None)?;
                 pieces.push(Piece {
                     offset_s,
                     transcript,
@@ -161,6 +171,20 @@ impl StreamingTranscriber {
     }
 }
 
+/// Words of the previous stretch carried into the next one's prompt.
+const CONTEXT_WORDS: usize = 40;
+
+/// The configured prompt (kept first: it sets the verbatim style) followed by the
+/// tail of the previous stretch's text.
+fn conditioning_prompt(base: Option<&str>, previous: &str) -> String {
+    let words: Vec<&str> = previous.split_whitespace().collect();
+    let tail = words[words.len().saturating_sub(CONTEXT_WORDS)..].join(" ");
+    match base {
+        Some(b) if !b.is_empty() => format!("{b} {tail}"),
+        _ => tail,
+    }
+}
+
 fn stitch(engine: &Engine, pieces: Vec<Piece>, _fed_s: f64) -> Transcript {
     let mut model = engine.model_info().clone();
     let mut total = 0.0;
@@ -196,6 +220,15 @@ mod tests {
         (0..(secs * 16000.0) as usize)
             .map(|i| (i as f32 * 0.1).sin() * 0.3)
             .collect()
+    }
+
+    #[test]
+    fn the_prompt_carries_the_end_of_the_previous_stretch() {
+        let prev: String = (0..100).map(|i| format!("w{i} ")).collect();
+        let p = conditioning_prompt(Some("Um, so."), &prev);
+        assert!(p.starts_with("Um, so. w60 "), "{p}");
+        assert!(p.ends_with("w99"), "{p}");
+        assert_eq!(conditioning_prompt(None, "a b"), "a b");
     }
 
     #[test]
