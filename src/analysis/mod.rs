@@ -2,6 +2,7 @@
 //! rubric. Knows nothing of audio or whisper.
 
 pub mod checks;
+pub mod cue;
 pub mod lexicon;
 pub mod phases;
 pub mod rubric;

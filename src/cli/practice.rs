@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 
 use rehearse::analysis::checks::clock;
+use rehearse::analysis::cue::live_cue;
 use rehearse::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
 use rehearse::audio::capture;
 use rehearse::audio::recorder::{RecordOptions, StopReason, Tick, record};
@@ -64,20 +65,46 @@ fn level_bar(level: f32) -> String {
     format!("{}{}", "▮".repeat(cells), "·".repeat(10 - cells))
 }
 
-/// One short cue at a time, from the elapsed time alone (the full analysis waits
-/// for the stop).
-fn cue(seconds: f64, rubric: &Rubric) -> &'static str {
-    let t = &rubric.targets;
-    if seconds >= t.duration_max_s {
-        "time: finish your sentence"
-    } else if seconds >= t.duration_max_s - 15.0 {
-        "wrap up"
-    } else if seconds >= t.duration_min_s {
-        "in the band: land the lesson"
-    } else if seconds >= t.duration_min_s * 0.5 {
-        "move to what you learned"
-    } else {
-        ""
+/// Words needed before the phases of a take in progress mean anything.
+const CUE_MIN_WORDS: usize = 30;
+
+/// The live cue, re-analysing what has been heard at most every 2 s (the analysis
+/// takes about a millisecond; the transcript arrives a stretch at a time anyway).
+struct CueTracker<'a> {
+    rubric: &'a Rubric,
+    heard: Option<rehearse::transcribe::stream::Heard>,
+    last: f64,
+    report: Option<rehearse::analysis::Report>,
+}
+
+impl<'a> CueTracker<'a> {
+    fn new(rubric: &'a Rubric) -> Self {
+        CueTracker {
+            rubric,
+            heard: None,
+            last: f64::NEG_INFINITY,
+            report: None,
+        }
+    }
+
+    fn cue(&mut self, seconds: f64) -> &'static str {
+        if seconds - self.last >= 2.0
+            && let Some(heard) = &self.heard
+        {
+            self.last = seconds;
+            let words = heard.lock().map(|w| w.clone()).unwrap_or_default();
+            if words.len() >= CUE_MIN_WORDS {
+                let mut t = rehearse::transcript::Transcript::new(Default::default(), seconds);
+                t.words = words;
+                let input = InputInfo {
+                    path: String::new(),
+                    kind: InputKind::Audio,
+                    timing: Timing::Measured,
+                };
+                self.report = Some(analyze(&t, input, self.rubric).report);
+            }
+        }
+        live_cue(seconds, self.report.as_ref(), self.rubric).text()
     }
 }
 
@@ -199,7 +226,8 @@ impl Take {
         engine: &rehearse::transcribe::Engine,
         opts: &rehearse::transcribe::DecodeOptions,
         stop: &AtomicBool,
-        on_tick: &mut dyn FnMut(Tick),
+        cues: &mut CueTracker,
+        on_tick: &mut dyn FnMut(Tick, &str),
     ) -> Result<()> {
         let rec_opts = RecordOptions {
             max_seconds: args.max_seconds,
@@ -213,9 +241,15 @@ impl Take {
         let writer = &mut self.writer;
         let (recorded, transcript) =
             with_streaming(engine, opts, ChunkPolicy::default(), |stream| {
-                let r = record(cap, writer, stop, &rec_opts, on_tick, &mut |a| {
-                    stream.feed(a)
-                });
+                cues.heard = Some(stream.heard());
+                let r = record(
+                    cap,
+                    writer,
+                    stop,
+                    &rec_opts,
+                    &mut |t| on_tick(t, cues.cue(t.seconds)),
+                    &mut |a| stream.feed(a),
+                );
                 stopped = Instant::now();
                 // Only what was lost while recording counts (the device runs on until dropped).
                 lost = cap.status.dropped.load(Ordering::Relaxed);
@@ -252,13 +286,13 @@ impl Take {
             clock(rubric.targets.duration_max_s)
         );
         let mut last_plain = -5.0;
-        let mut on_tick = |t: Tick| {
+        let mut on_tick = |t: Tick, cue: &str| {
             if tty {
                 eprint!(
                     "\r\x1b[2K● {}  target {band}  level {}  {}",
                     clock(t.seconds),
                     level_bar(t.level),
-                    cue(t.seconds, rubric)
+                    cue
                 );
                 let _ = std::io::stderr().flush();
             } else if t.seconds - last_plain >= 5.0 {
@@ -270,7 +304,8 @@ impl Take {
                 );
             }
         };
-        self.record(args, engine, opts, stop, &mut on_tick)?;
+        let mut cues = CueTracker::new(rubric);
+        self.record(args, engine, opts, stop, &mut cues, &mut on_tick)?;
         if tty {
             eprintln!();
         }
@@ -295,16 +330,17 @@ impl Take {
         )
         .context("cannot draw the live screen (set REHEARSE_PLAIN=1 for plain lines)")?;
         let mut action = None;
-        let mut on_tick = |t: Tick| {
+        let mut on_tick = |t: Tick, cue: &str| {
             if let Some(a) = screen.poll_keys() {
                 action = Some(a);
                 stop.store(true, Ordering::Relaxed);
             }
-            if let Err(e) = screen.draw(t.seconds, t.level, cue(t.seconds, rubric)) {
+            if let Err(e) = screen.draw(t.seconds, t.level, cue) {
                 log::debug!("drawing the live screen: {e}");
             }
         };
-        let r = self.record(args, engine, opts, stop, &mut on_tick);
+        let mut cues = CueTracker::new(rubric);
+        let r = self.record(args, engine, opts, stop, &mut cues, &mut on_tick);
         drop(screen);
         r?;
         Ok(match action {

@@ -3,7 +3,7 @@
 //! on a background thread; after the stop only the last stretch is left, and the
 //! pieces are stitched with global timestamps.
 
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 
 use super::engine::{DecodeOptions, Engine, EngineError};
 use crate::audio::TARGET_RATE;
@@ -84,7 +84,12 @@ pub struct StreamingTranscriber {
     scanned: usize,
     offset: usize,
     jobs: mpsc::Sender<(f64, Vec<f32>)>,
+    heard: Heard,
 }
+
+/// The words transcribed so far (global times), for a live cue: updated after each
+/// stretch by the worker; read by the recording loop, never by the audio callback.
+pub type Heard = Arc<Mutex<Vec<Word>>>;
 
 /// Runs `f` with a streaming transcriber whose worker thread lives inside the call;
 /// returns `f`'s result and the stitched transcript of everything fed.
@@ -95,6 +100,8 @@ pub fn with_streaming<R>(
     f: impl FnOnce(&mut StreamingTranscriber) -> R,
 ) -> Result<(R, Transcript), EngineError> {
     let (tx, rx) = mpsc::channel::<(f64, Vec<f32>)>();
+    let heard: Heard = Arc::default();
+    let heard_by_worker = heard.clone();
     std::thread::scope(|scope| {
         let stretch_opts = DecodeOptions {
             fit_audio_ctx: true,
@@ -116,6 +123,13 @@ pub fn with_streaming<R>(
                     ));
                 }
                 let transcript = engine.transcribe(&mut state, &audio, &opts, None)?;
+                if let Ok(mut words) = heard_by_worker.lock() {
+                    words.extend(transcript.words.iter().map(|w| Word {
+                        start: w.start + offset_s,
+                        end: w.end + offset_s,
+                        ..w.clone()
+                    }));
+                }
                 pieces.push(Piece {
                     offset_s,
                     transcript,
@@ -129,6 +143,7 @@ pub fn with_streaming<R>(
             scanned: 0,
             offset: 0,
             jobs: tx,
+            heard,
         };
         let result = f(&mut st);
         // The last stretch, then close the queue so the worker finishes.
@@ -163,6 +178,11 @@ impl StreamingTranscriber {
             let _ = self.jobs.send((offset_s, stretch));
             self.scanned = 0;
         }
+    }
+
+    /// A handle on the words transcribed so far.
+    pub fn heard(&self) -> Heard {
+        self.heard.clone()
     }
 
     /// Seconds of audio still waiting for the next cut.
