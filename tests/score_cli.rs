@@ -157,9 +157,13 @@ fn bad_inputs_get_specific_errors() {
         err.contains("not a transcript") && err.contains("rehearse.transcript.v1"),
         "{err}"
     );
-    let mp3 = write(dir.path(), "answer.m4a", "....");
-    let (_, err) = text_of(&score(&[&mp3]));
-    assert!(err.contains("convert it to WAV"), "{err}");
+    // An .m4a that is not audio at all: named, and said what to do.
+    let m4a = write(dir.path(), "answer.m4a", "....");
+    let (_, err) = text_of(&score(&[&m4a]));
+    assert!(
+        err.contains("answer.m4a") && err.contains("not readable as audio") && err.contains("Fix:"),
+        "{err}"
+    );
     let o = score(&[dir.path().join("missing.txt").to_str().expect("utf8")]);
     assert_eq!(o.status.code(), Some(2));
 }
