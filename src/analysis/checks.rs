@@ -307,16 +307,23 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
                 learning.specific[0]
             ),
         )
+    } else if let Some(g) = learning
+        .generic
+        .first()
+        .filter(|_| !learning.specific.is_empty())
+    {
+        (
+            Status::Warn,
+            format!(
+                "the learning is partly generic (\"{g}\"): name the habit or process you changed and what happened since"
+            ),
+        )
     } else if !learning.specific.is_empty() {
         (
             Status::Warn,
             format!(
-                "the learning is partly generic (\"{}\"): name the habit or process you changed and what happened since",
-                learning
-                    .generic
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| learning.specific[0].clone())
+                "the learning names one change (\"{}\") but thinly: say what you do now, step by step, and what happened since",
+                learning.specific[0]
             ),
         )
     } else {

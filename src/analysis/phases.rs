@@ -86,6 +86,12 @@ const POSITION: [(f64, f64); 5] = [
 const CUE_WEIGHT: f64 = 1.1;
 /// How strongly the position prior counts.
 const POSITION_WEIGHT: f64 = 0.7;
+/// Where the lesson usually starts (relative position): answers whose first clear
+/// learning sentence comes later than this have their earlier positions compressed,
+/// so a long failure part is not pulled towards response/learning by the clock.
+const TYPICAL_LEARNING_ONSET: f64 = 0.6;
+/// Cue evidence that marks a sentence as clearly the start of the lesson.
+const LEARNING_ANCHOR: f64 = 2.0;
 
 /// Compiled cue lists, one per phase.
 pub struct PhaseModel {
@@ -126,11 +132,33 @@ impl PhaseModel {
             return Vec::new();
         }
         let total = tokens.len().max(1) as f64;
+        let cues: Vec<[f64; 5]> = spans
+            .iter()
+            .map(|s| self.cue_scores(&tokens[s.first..s.last]))
+            .collect();
+        let learning = Phase::Learning.index();
+        let onset = spans.iter().zip(&cues).find_map(|(s, c)| {
+            let start = s.first as f64 / total;
+            let strongest = c.iter().cloned().fold(0.0, f64::max);
+            (start > 0.3 && c[learning] >= LEARNING_ANCHOR && c[learning] >= strongest)
+                .then_some(start)
+        });
+        let place = |pos: f64| match onset {
+            Some(a) if a > TYPICAL_LEARNING_ONSET => {
+                if pos < a {
+                    pos * TYPICAL_LEARNING_ONSET / a
+                } else {
+                    TYPICAL_LEARNING_ONSET
+                        + (pos - a) * (1.0 - TYPICAL_LEARNING_ONSET) / (1.0 - a).max(1e-9)
+                }
+            }
+            _ => pos,
+        };
         let emissions: Vec<[f64; 5]> = spans
             .iter()
-            .map(|s| {
-                let cues = self.cue_scores(&tokens[s.first..s.last]);
-                let pos = (s.first + s.last) as f64 / 2.0 / total;
+            .zip(&cues)
+            .map(|(s, cues)| {
+                let pos = place((s.first + s.last) as f64 / 2.0 / total);
                 let mut e = [0.0; 5];
                 for p in 0..5 {
                     let (mu, sd) = POSITION[p];
