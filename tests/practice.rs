@@ -373,6 +373,23 @@ impl Pulse {
     }
 }
 
+impl Pulse {
+    /// An open-ended take (no length limit) into `takes`, its output captured.
+    fn spawn_practice(&self, takes: &Path) -> std::process::Child {
+        self.command(&[
+            "practice",
+            "--takes-dir",
+            takes.to_str().expect("utf8"),
+            "--threads",
+            "1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+    }
+}
+
 impl Drop for Pulse {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -440,18 +457,7 @@ fn ctrl_c_finalizes_the_take_and_still_reports() {
         return;
     };
     let takes = dir.path().join("takes");
-    let child = pulse
-        .command(&[
-            "practice",
-            "--takes-dir",
-            takes.to_str().expect("utf8"),
-            "--threads",
-            "1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let child = pulse.spawn_practice(&takes);
     std::thread::sleep(Duration::from_secs(8));
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -614,18 +620,7 @@ fn a_device_lost_mid_take_keeps_and_scores_the_audio_so_far() {
         return;
     };
     let takes = dir.path().join("takes");
-    let child = pulse
-        .command(&[
-            "practice",
-            "--takes-dir",
-            takes.to_str().expect("utf8"),
-            "--threads",
-            "1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let child = pulse.spawn_practice(&takes);
     std::thread::sleep(Duration::from_secs(7));
     // The sound server goes away: like unplugging a USB microphone.
     let _ = pulse.daemon.kill();

@@ -11,7 +11,6 @@ pub mod discover;
 pub mod shard;
 pub mod summary;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc;
@@ -21,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
 use crate::audio::{SILENCE_RMS, decode_file_16k, loudest_second_rms};
+use crate::fsutil::{hex, sha256_file};
 use crate::report::{Format, formatter};
 use crate::transcribe::{DecodeOptions, Engine};
 
@@ -141,25 +141,6 @@ pub fn plan_workers(
             (jobs, threads)
         }
     }
-}
-
-/// SHA-256 of a file, streamed.
-fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The weights' identity for the up-to-date check: their content hash.

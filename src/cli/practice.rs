@@ -153,13 +153,20 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
             }
         });
     }
+    let session = Session {
+        args: &args,
+        rubric: &rubric,
+        engine: &engine,
+        opts: &opts,
+        stop: &stop,
+    };
     loop {
         stop.store(false, Ordering::Relaxed);
         let mut take = Take::start(&args, &store)?;
         let end = if live {
-            take.record_live(&args, &rubric, &engine, &opts, &stop)?
+            take.record_live(&session)?
         } else {
-            take.record_plain(&args, &rubric, &engine, &opts, &stop)?
+            take.record_plain(&session)?
         };
         match end {
             TakeEnd::Recorded => return take.report(&rubric),
@@ -174,6 +181,16 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
             }
         }
     }
+}
+
+/// What every take of one `rehearse practice` run shares.
+#[derive(Clone, Copy)]
+struct Session<'a> {
+    args: &'a PracticeArgs,
+    rubric: &'a Rubric,
+    engine: &'a rehearse::transcribe::Engine,
+    opts: &'a rehearse::transcribe::DecodeOptions,
+    stop: &'a AtomicBool,
 }
 
 /// One take: its folder, its WAV being written, and what recording produced.
@@ -220,15 +237,15 @@ impl Take {
     }
 
     /// Records with streaming transcription; `on_tick` draws and may ask to stop.
-    fn record(
-        &mut self,
-        args: &PracticeArgs,
-        engine: &rehearse::transcribe::Engine,
-        opts: &rehearse::transcribe::DecodeOptions,
-        stop: &AtomicBool,
-        cues: &mut CueTracker,
-        on_tick: &mut dyn FnMut(Tick, &str),
-    ) -> Result<()> {
+    fn record(&mut self, s: &Session, on_tick: &mut dyn FnMut(Tick, &str)) -> Result<()> {
+        let Session {
+            args,
+            rubric,
+            engine,
+            opts,
+            stop,
+        } = *s;
+        let mut cues = CueTracker::new(rubric);
         let rec_opts = RecordOptions {
             max_seconds: args.max_seconds,
             ..Default::default()
@@ -267,14 +284,8 @@ impl Take {
         Ok(())
     }
 
-    fn record_plain(
-        &mut self,
-        args: &PracticeArgs,
-        rubric: &Rubric,
-        engine: &rehearse::transcribe::Engine,
-        opts: &rehearse::transcribe::DecodeOptions,
-        stop: &AtomicBool,
-    ) -> Result<TakeEnd> {
+    fn record_plain(&mut self, s: &Session) -> Result<TakeEnd> {
+        let rubric = s.rubric;
         let tty = std::io::stderr().is_terminal();
         eprintln!(
             "recording take {} from {} ({} Hz, {} ch). Speak your answer; press Enter (or Ctrl-C) to stop.",
@@ -304,22 +315,15 @@ impl Take {
                 );
             }
         };
-        let mut cues = CueTracker::new(rubric);
-        self.record(args, engine, opts, stop, &mut cues, &mut on_tick)?;
+        self.record(s, &mut on_tick)?;
         if tty {
             eprintln!();
         }
         Ok(TakeEnd::Recorded)
     }
 
-    fn record_live(
-        &mut self,
-        args: &PracticeArgs,
-        rubric: &Rubric,
-        engine: &rehearse::transcribe::Engine,
-        opts: &rehearse::transcribe::DecodeOptions,
-        stop: &AtomicBool,
-    ) -> Result<TakeEnd> {
+    fn record_live(&mut self, s: &Session) -> Result<TakeEnd> {
+        let (rubric, stop) = (s.rubric, s.stop);
         let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let title = format!("rehearse · take {} · {}", self.id, self.cap.device);
         let mut screen = super::live::LiveScreen::enter(
@@ -339,8 +343,7 @@ impl Take {
                 log::debug!("drawing the live screen: {e}");
             }
         };
-        let mut cues = CueTracker::new(rubric);
-        let r = self.record(args, engine, opts, stop, &mut cues, &mut on_tick);
+        let r = self.record(s, &mut on_tick);
         drop(screen);
         r?;
         Ok(match action {

@@ -70,16 +70,22 @@ fn input_kind(path: &Path) -> Result<InputKind> {
         e if rehearse::audio::AUDIO_EXTENSIONS.contains(&e) => return Ok(InputKind::Audio),
         _ => {}
     }
-    let mut head = [0u8; 4];
+    // No telling extension: a transcript starts with `{`, a draft is UTF-8 text, and
+    // anything else goes to the audio decoders, which say precisely what is wrong.
+    let mut head = [0u8; 4096];
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut head))
         .with_context(|| format!("cannot open {}", path.display()))?;
-    Ok(match &head[..n] {
-        b"RIFF" | b"fLaC" | b"OggS" | [b'I', b'D', b'3', _] | [_, _, _, 0x20 | 0x18 | 0x1c] => {
-            InputKind::Audio
-        }
-        [b'{', ..] => InputKind::Transcript,
-        _ => InputKind::Text,
+    let head = &head[..n];
+    let text = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        // A multi-byte character cut by the 4 KB window is still text.
+        Err(e) => e.error_len().is_none() && e.valid_up_to() + 4 > n,
+    };
+    Ok(match head.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => InputKind::Transcript,
+        _ if text => InputKind::Text,
+        _ => InputKind::Audio,
     })
 }
 

@@ -42,10 +42,6 @@ pub struct Digests {
     pub sha256: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// SHA-1 and SHA-256 of a file in one streaming pass.
 pub fn file_digests(path: &Path) -> io::Result<Digests> {
     let mut f = File::open(path)?;
@@ -61,8 +57,8 @@ pub fn file_digests(path: &Path) -> io::Result<Digests> {
         s256.update(&buf[..n]);
     }
     Ok(Digests {
-        sha1: hex(&s1.finalize()),
-        sha256: hex(&s256.finalize()),
+        sha1: crate::fsutil::hex(&s1.finalize()),
+        sha256: crate::fsutil::hex(&s256.finalize()),
     })
 }
 
