@@ -68,12 +68,13 @@ fn level_bar(level: f32) -> String {
 /// Words needed before the phases of a take in progress mean anything.
 const CUE_MIN_WORDS: usize = 30;
 
-/// The live cue, re-analysing what has been heard at most every 2 s (the analysis
-/// takes about a millisecond; the transcript arrives a stretch at a time anyway).
+/// The live cue. What has been heard is re-analysed only when a new stretch of the
+/// transcript has arrived (every 8–20 s; the analysis takes about a millisecond).
 struct CueTracker<'a> {
     rubric: &'a Rubric,
     heard: Option<rehearse::transcribe::stream::Heard>,
-    last: f64,
+    /// Words in the transcript the current report was made from.
+    analysed: usize,
     report: Option<rehearse::analysis::Report>,
 }
 
@@ -82,17 +83,18 @@ impl<'a> CueTracker<'a> {
         CueTracker {
             rubric,
             heard: None,
-            last: f64::NEG_INFINITY,
+            analysed: 0,
             report: None,
         }
     }
 
     fn cue(&mut self, seconds: f64) -> &'static str {
-        if seconds - self.last >= 2.0
-            && let Some(heard) = &self.heard
-        {
-            self.last = seconds;
-            let words = heard.lock().map(|w| w.clone()).unwrap_or_default();
+        let fresh = self.heard.as_ref().and_then(|heard| {
+            let words = heard.lock().ok()?;
+            (words.len() != self.analysed).then(|| words.clone())
+        });
+        if let Some(words) = fresh {
+            self.analysed = words.len();
             if words.len() >= CUE_MIN_WORDS {
                 let mut t = rehearse::transcript::Transcript::new(Default::default(), seconds);
                 t.words = words;
