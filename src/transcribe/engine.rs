@@ -40,7 +40,7 @@ pub struct DecodeOptions {
     pub initial_prompt: Option<String>,
     pub language: String,
     /// Shrink the encoder window to the audio when it is shorter than Whisper's 30 s
-    /// (faster for the short stretches of live transcription).
+    /// (short recordings and the stretches of live transcription: less work, same text).
     pub fit_audio_ctx: bool,
 }
 
@@ -83,10 +83,18 @@ impl Default for DecodeOptions {
             // Measured: filled-pause recall 29% -> 50% at the same content WER (docs/accuracy.md).
             initial_prompt: Some(super::FILLER_PROMPT.to_string()),
             language: "en".into(),
-            fit_audio_ctx: false,
+            // Measured on 20 short clips: same text (better on 8 kHz), 2x faster, and the
+            // encoder's buffers stay small (BENCHMARKS.md).
+            fit_audio_ctx: true,
         }
     }
 }
+
+/// Tokens of earlier text carried into each window (whisper.cpp's default: 224).
+const MAX_TEXT_CONTEXT: i32 = 64;
+
+/// The smallest fitted encoder window: 500 positions = 10 s.
+const MIN_AUDIO_CTX: i32 = 500;
 
 static LOG_HOOKS: Once = Once::new();
 
@@ -104,7 +112,10 @@ impl Engine {
         let path_str = path.to_string_lossy().into_owned();
         let mut params = WhisperContextParameters::default();
         params.use_gpu(use_gpu);
-        // Measured: same speed on CPU, ~70 MB less memory (BENCHMARKS.md).
+        // On. Plain attention is ~20% faster on this CPU with ggml's tiled matmul
+        // (.cargo/config.toml) and costs ~65 MB more, but with a fitted encoder window it
+        // sometimes makes tiny.en loop (a 10.2 s stretch came back as its sentence five
+        // times), which the live mode's stretches cannot afford (BENCHMARKS.md).
         params.flash_attn(true);
         let ctx = WhisperContext::new_with_params(&path_str, params).map_err(|source| {
             EngineError::Load {
@@ -157,15 +168,22 @@ impl Engine {
         params.set_language(Some(&opts.language));
         params.set_translate(false);
         params.set_token_timestamps(true);
+        // whisper.cpp carries up to 224 tokens of earlier text into each 30 s window and
+        // computes vocabulary logits for every one of them: 46 MB and a large matmul per
+        // window. 64 tokens gave the same word error and filler count on 10 answers,
+        // 7% faster and 65 MB less (32 tokens: WER 6.9% -> 8.1%).
+        params.set_n_max_text_ctx(MAX_TEXT_CONTEXT);
         params.set_print_progress(false);
         params.set_print_realtime(false);
         params.set_print_special(false);
         params.set_print_timestamps(false);
         if opts.fit_audio_ctx && samples.len() < 30 * TARGET_RATE as usize {
-            // 1500 encoder positions cover 30 s; keep a margin for the last words.
+            // 1500 encoder positions cover 30 s; keep a margin for the last words. Below
+            // ~10 s of window tiny.en starts repeating the last phrase of a short tail
+            // stretch ("early last year I was. Early last year I was."), so never less.
             let ctx =
                 (samples.len() as f64 / (30.0 * TARGET_RATE as f64) * 1500.0).ceil() as i32 + 64;
-            params.set_audio_ctx(ctx.min(1500));
+            params.set_audio_ctx(ctx.clamp(MIN_AUDIO_CTX, 1500));
         }
         if let Some(p) = &opts.initial_prompt {
             params.set_initial_prompt(p);
@@ -242,6 +260,15 @@ fn push_word(words: &mut Vec<Word>, (bytes, start, end, psum, n): (Vec<u8>, f64,
     if text.is_empty() || is_annotation(&text) {
         return;
     }
+    // A token of punctuation alone (a stray "-" or "," that Whisper opens a window
+    // with, a "." split off) is not a word: it belongs to the word before, if any.
+    if !text.chars().any(char::is_alphanumeric) {
+        if let Some(prev) = words.last_mut() {
+            prev.text.push_str(&text);
+            prev.end = prev.end.max(end);
+        }
+        return;
+    }
     words.push(Word {
         start,
         end: end.max(start),
@@ -252,7 +279,19 @@ fn push_word(words: &mut Vec<Word>, (bytes, start, end, psum, n): (Vec<u8>, f64,
 
 #[cfg(test)]
 mod tests {
-    use super::{idle_of, is_annotation};
+    use super::{idle_of, is_annotation, push_word};
+
+    #[test]
+    fn punctuation_alone_joins_the_word_before_or_is_dropped() {
+        let mut words = Vec::new();
+        push_word(&mut words, (b" -".to_vec(), 0.0, 0.1, 0.5, 1));
+        push_word(&mut words, (b" And".to_vec(), 0.1, 0.3, 0.9, 1));
+        push_word(&mut words, (b"...".to_vec(), 0.3, 0.4, 0.9, 1));
+        push_word(&mut words, (b" 42".to_vec(), 0.5, 0.6, 0.9, 1));
+        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, ["And...", "42"]);
+        assert_eq!(words[0].end, 0.4);
+    }
 
     #[test]
     fn non_speech_annotations_are_not_words() {
