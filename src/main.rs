@@ -3,5 +3,21 @@
 mod cli;
 
 fn main() -> std::process::ExitCode {
+    return_big_buffers_to_the_system();
     cli::main()
 }
+
+/// glibc raises its mmap threshold each time a big mmapped buffer is freed, after which
+/// the 10 MB audio buffers of the next answers come from the heap and stay resident: a
+/// batch of 3-minute answers peaked at 255 MB instead of 223 MB (BENCHMARKS.md). A fixed
+/// threshold keeps big buffers in their own mappings, returned when freed.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_big_buffers_to_the_system() {
+    // SAFETY: mallopt only sets an allocator parameter; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_big_buffers_to_the_system() {}
