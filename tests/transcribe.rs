@@ -163,3 +163,40 @@ fn a_filler_heavy_answer_keeps_its_fillers_and_fails_the_filler_check() {
             .all(|h| h.start >= 0.0 && h.end <= t.duration_s)
     );
 }
+
+/// Live takes end with a short last stretch; tiny.en with an encoder window fitted too
+/// tightly to a few seconds of audio repeated its last phrase ("Early last year I was.
+/// Early last year I was. …"). Every short piece must come back about as long as it is.
+#[test]
+fn short_stretches_are_transcribed_without_repeating_themselves() {
+    let Some(engine) = common::engine() else {
+        return;
+    };
+    let Some(wav) = common::need(&common::fixture("answers/dev-04.wav")) else {
+        return;
+    };
+    let audio = decode_wav_16k(&wav, &mut |_, _| {}).expect("decode");
+    let mut state = engine.new_state().expect("state");
+    let rate = 16_000.0;
+    for (start_s, secs) in [
+        (10.2_f64, 1.8_f64),
+        (10.0, 3.0),
+        (30.0, 2.5),
+        (45.0, 4.0),
+        (60.0, 6.0),
+    ] {
+        let a = (start_s * rate) as usize;
+        let b = ((start_s + secs) * rate) as usize;
+        let t = engine
+            .transcribe(&mut state, &audio.samples[a..b], &common::opts(), None)
+            .expect("transcribe");
+        // The voice speaks about 2.5-3 words a second; a loop doubles that or more.
+        let limit = (secs * 4.5).ceil() as usize + 2;
+        assert!(
+            t.words.len() <= limit,
+            "{secs} s from {start_s} s gave {} words: {}",
+            t.words.len(),
+            t.text()
+        );
+    }
+}

@@ -93,8 +93,8 @@ impl Default for DecodeOptions {
 /// Tokens of earlier text carried into each window (whisper.cpp's default: 224).
 const MAX_TEXT_CONTEXT: i32 = 64;
 
-/// The smallest fitted encoder window: 500 positions = 10 s.
-const MIN_AUDIO_CTX: i32 = 500;
+/// The smallest fitted encoder window: 750 positions = 15 s.
+const MIN_AUDIO_CTX: i32 = 750;
 
 static LOG_HOOKS: Once = Once::new();
 
@@ -178,9 +178,10 @@ impl Engine {
         params.set_print_special(false);
         params.set_print_timestamps(false);
         if opts.fit_audio_ctx && samples.len() < 30 * TARGET_RATE as usize {
-            // 1500 encoder positions cover 30 s; keep a margin for the last words. Below
-            // ~10 s of window tiny.en starts repeating the last phrase of a short tail
-            // stretch ("early last year I was. Early last year I was."), so never less.
+            // 1500 encoder positions cover 30 s; keep a margin for the last words. A
+            // window much shorter than 15 s makes tiny.en repeat the last phrase of a
+            // short piece ("the same afternoon I told my manager" three times from 4 s
+            // at a 10 s window; tests/transcribe.rs), so never less.
             let ctx =
                 (samples.len() as f64 / (30.0 * TARGET_RATE as f64) * 1500.0).ceil() as i32 + 64;
             params.set_audio_ctx(ctx.clamp(MIN_AUDIO_CTX, 1500));
