@@ -112,10 +112,9 @@ impl Engine {
         let path_str = path.to_string_lossy().into_owned();
         let mut params = WhisperContextParameters::default();
         params.use_gpu(use_gpu);
-        // On. Plain attention is ~20% faster on this CPU with ggml's tiled matmul
-        // (.cargo/config.toml) and costs ~65 MB more, but with a fitted encoder window it
-        // sometimes makes tiny.en loop (a 10.2 s stretch came back as its sentence five
-        // times), which the live mode's stretches cannot afford (BENCHMARKS.md).
+        // On. With the tiled flash-attention kernel (vendor/README.md) it is the fastest
+        // setting and ~65 MB leaner than plain attention, which also made tiny.en loop on
+        // fitted live windows (a 10.2 s stretch came back as its sentence five times).
         params.flash_attn(true);
         let ctx = WhisperContext::new_with_params(&path_str, params).map_err(|source| {
             EngineError::Load {

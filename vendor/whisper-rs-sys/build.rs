@@ -1,3 +1,5 @@
+// rehearse: vendored crate; warnings are capped as cargo does for registry crates.
+#![allow(warnings)]
 #![allow(clippy::uninlined_format_args)]
 
 extern crate bindgen;
@@ -101,13 +103,16 @@ fn main() {
     }
 
     println!("cargo:rerun-if-changed=wrapper.h");
+    // rehearse patch: the sources carry local changes, so a change to them must rebuild.
+    println!("cargo:rerun-if-changed=whisper.cpp");
 
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let whisper_root = out.join("whisper.cpp");
 
-    if !whisper_root.exists() {
+    {
         std::fs::create_dir_all(&whisper_root).unwrap();
-        fs_extra::dir::copy("./whisper.cpp", &out, &Default::default()).unwrap_or_else(|e| {
+        let options = fs_extra::dir::CopyOptions::new().overwrite(true);
+        fs_extra::dir::copy("./whisper.cpp", &out, &options).unwrap_or_else(|e| {
             panic!(
                 "Failed to copy whisper sources into {}: {}",
                 whisper_root.display(),
@@ -283,8 +288,12 @@ fn main() {
         let is_cmake_flag = key.starts_with("CMAKE_");
         if is_whisper_flag || is_ggml_flag || is_cmake_flag {
             config.define(&key, &value);
+            // rehearse patch: a changed setting must rebuild, not keep the old library.
+            println!("cargo:rerun-if-env-changed={key}");
         }
     }
+    // rehearse patch: .cargo/config.toml sets this one; adding it must rebuild too.
+    println!("cargo:rerun-if-env-changed=GGML_LLAMAFILE");
 
     if cfg!(not(feature = "openmp")) {
         config.define("GGML_OPENMP", "OFF");

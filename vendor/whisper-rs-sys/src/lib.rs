@@ -1,3 +1,5 @@
+// rehearse: vendored crate; warnings are capped as cargo does for registry crates.
+#![allow(warnings)]
 #![allow(non_upper_case_globals)]
 #![allow(non_camel_case_types)]
 #![allow(non_snake_case)]

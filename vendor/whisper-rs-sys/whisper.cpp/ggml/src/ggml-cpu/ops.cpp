@@ -8245,6 +8245,359 @@ static void ggml_compute_forward_flash_attn_ext_f16_one_chunk(
     }
 }
 
+// --- rehearse patch (vendor/README.md): tiled flash attention for F16 K/V ---------------
+//
+// The row-at-a-time kernel above spends most of whisper's encoder time on one scalar
+// expf() and one 64-wide f16 dot product per (query, key) pair. This variant takes a tile
+// of queries of one head against a tile of keys: K and V are converted to f32 once per
+// tile and reused by every query in it, Q.K^T is an outer-product accumulation (no
+// horizontal sums), the softmax of a whole key tile uses ggml's vectorised exp, and the
+// output accumulates in f32 (the row kernel accumulates V in f16). Same maths (online
+// softmax), so results agree with the row kernel to float rounding.
+
+#define FA_TILE_Q 128
+#define FA_TILE_K 64
+
+// Register-blocked inner products where ggml's SIMD macros give fixed-size vectors
+// (not SVE or RVV, whose vector types cannot be array elements).
+#if defined(GGML_SIMD) && !defined(__ARM_FEATURE_SVE) && !defined(__riscv_v_intrinsic)
+#define FA_TILED_SIMD 1
+#endif
+
+// Sc[i][j] = Qf[i] . K[j] for the nq queries of a tile (Kt is K transposed).
+template <int D>
+static inline void fa_tile_scores(int64_t nq, const float (*Qf)[D], const float (*Kt)[FA_TILE_K], float (*Sc)[FA_TILE_K]) {
+#if defined(FA_TILED_SIMD)
+    constexpr int KR = FA_TILE_K/GGML_F32_EPR;     // vectors per row of scores
+    constexpr int QG = KR >= 16 ? 1 : 16/KR;        // queries per pass: 16 accumulators
+    for (int64_t i0 = 0; i0 < nq; i0 += QG) {
+        GGML_F32_VEC acc[QG][KR];
+        for (int g = 0; g < QG; ++g) {
+            for (int r = 0; r < KR; ++r) {
+                acc[g][r] = GGML_F32_VEC_ZERO;
+            }
+        }
+        for (int d = 0; d < D; ++d) {
+            GGML_F32_VEC kv[KR];
+            for (int r = 0; r < KR; ++r) {
+                kv[r] = GGML_F32_VEC_LOAD(&Kt[d][r*GGML_F32_EPR]);
+            }
+            for (int g = 0; g < QG; ++g) {
+                const GGML_F32_VEC qv = GGML_F32_VEC_SET1(Qf[i0 + g][d]);
+                for (int r = 0; r < KR; ++r) {
+                    acc[g][r] = GGML_F32_VEC_FMA(acc[g][r], kv[r], qv);
+                }
+            }
+        }
+        for (int g = 0; g < QG; ++g) {
+            for (int r = 0; r < KR; ++r) {
+                GGML_F32_VEC_STORE(&Sc[i0 + g][r*GGML_F32_EPR], acc[g][r]);
+            }
+        }
+    }
+#else
+    for (int64_t i = 0; i < nq; ++i) {
+        for (int j = 0; j < FA_TILE_K; ++j) {
+            Sc[i][j] = 0.0f;
+        }
+        for (int d = 0; d < D; ++d) {
+            for (int j = 0; j < FA_TILE_K; ++j) {
+                Sc[i][j] += Qf[i][d]*Kt[d][j];
+            }
+        }
+    }
+#endif
+}
+
+// O[i] = O[i]*ms[i] + sum_j P[i][j] V[j] for the nq queries of a tile.
+template <int D>
+static inline void fa_tile_values(int64_t nq, int64_t nk, const float * ms, const float (*P)[FA_TILE_K], const float (*Vf)[D], float (*O)[D]) {
+#if defined(FA_TILED_SIMD)
+    constexpr int DR = D/GGML_F32_EPR;
+    constexpr int QG = DR >= 16 ? 1 : 16/DR;
+    for (int64_t i0 = 0; i0 < nq; i0 += QG) {
+        GGML_F32_VEC acc[QG][DR];
+        for (int g = 0; g < QG; ++g) {
+            const GGML_F32_VEC m = GGML_F32_VEC_SET1(ms[i0 + g]);
+            for (int r = 0; r < DR; ++r) {
+                acc[g][r] = GGML_F32_VEC_MUL(GGML_F32_VEC_LOAD(&O[i0 + g][r*GGML_F32_EPR]), m);
+            }
+        }
+        for (int64_t j = 0; j < nk; ++j) {
+            GGML_F32_VEC vv[DR];
+            for (int r = 0; r < DR; ++r) {
+                vv[r] = GGML_F32_VEC_LOAD(&Vf[j][r*GGML_F32_EPR]);
+            }
+            for (int g = 0; g < QG; ++g) {
+                const GGML_F32_VEC p = GGML_F32_VEC_SET1(P[i0 + g][j]);
+                for (int r = 0; r < DR; ++r) {
+                    acc[g][r] = GGML_F32_VEC_FMA(acc[g][r], vv[r], p);
+                }
+            }
+        }
+        for (int g = 0; g < QG; ++g) {
+            for (int r = 0; r < DR; ++r) {
+                GGML_F32_VEC_STORE(&O[i0 + g][r*GGML_F32_EPR], acc[g][r]);
+            }
+        }
+    }
+#else
+    for (int64_t i = 0; i < nq; ++i) {
+        for (int d = 0; d < D; ++d) {
+            O[i][d] *= ms[i];
+        }
+        for (int64_t j = 0; j < nk; ++j) {
+            for (int d = 0; d < D; ++d) {
+                O[i][d] += P[i][j]*Vf[j][d];
+            }
+        }
+    }
+#endif
+}
+
+// One query (the decoder's case: one new token per head): converting K and V tiles to
+// f32 would cost more than the products themselves, so K is read as f16 directly; the
+// softmax is still taken a key tile at a time with the vectorised exp.
+template <int D>
+static void fa_one_query(const float * pq, const ggml_fp16_t * mp,
+                         const char * k_base, size_t nbk1, const char * v_base, size_t nbv1,
+                         int64_t n_kv, float scale, float * out) {
+    alignas(64) ggml_fp16_t Qh[D];
+    alignas(64) float o[D] = { 0.0f };
+    alignas(64) float vrow[D];
+    alignas(64) float p[FA_TILE_K];
+    ggml_cpu_fp32_to_fp16(pq, Qh, D);
+
+    float M = -INFINITY;
+    float S = 0.0f;
+    for (int64_t ic0 = 0; ic0 < n_kv; ic0 += FA_TILE_K) {
+        const int64_t nk = std::min<int64_t>(FA_TILE_K, n_kv - ic0);
+        float mx = -INFINITY;
+        for (int64_t j = 0; j < FA_TILE_K; ++j) {
+            float s = -INFINITY;
+            const float mv = (j < nk && mp) ? GGML_CPU_FP16_TO_FP32(mp[ic0 + j]) : 0.0f;
+            if (j < nk && mv != -INFINITY) {
+                ggml_vec_dot_f16(D, &s, 0, (ggml_fp16_t *) (k_base + (ic0 + j)*nbk1), 0, Qh, 0, 1);
+                s = s*scale + mv;
+            }
+            p[j] = s;
+            mx = std::max(mx, s);
+        }
+        if (mx == -INFINITY) {
+            continue;
+        }
+        const float m_new = std::max(M, mx);
+        const float ms = expf(M - m_new);
+        const float sum = (float) ggml_vec_soft_max_f32(FA_TILE_K, p, p, m_new);
+        S = S*ms + sum;
+        M = m_new;
+        if (ms != 1.0f) {
+            ggml_vec_scale_f32(D, o, ms);
+        }
+        for (int64_t j = 0; j < nk; ++j) {
+            if (p[j] == 0.0f) {
+                continue;
+            }
+            ggml_cpu_fp16_to_fp32((const ggml_fp16_t *) (v_base + (ic0 + j)*nbv1), vrow, D);
+            ggml_vec_mad_f32(D, o, vrow, p[j]);
+        }
+    }
+    const float s_inv = S == 0.0f ? 0.0f : 1.0f/S;
+    for (int d = 0; d < D; ++d) {
+        out[d] = o[d]*s_inv;
+    }
+}
+
+template <int D>
+static void ggml_compute_forward_flash_attn_ext_f16_tiled_chunk(
+        const ggml_compute_params * params,
+        ggml_tensor * dst,
+        int64_t ir0, int64_t ir1) {
+    GGML_UNUSED(params);
+    const ggml_tensor * q    = dst->src[0];
+    const ggml_tensor * k    = dst->src[1];
+    const ggml_tensor * v    = dst->src[2];
+    const ggml_tensor * mask = dst->src[3];
+
+    GGML_TENSOR_LOCALS(int64_t, neq, q,   ne)
+    GGML_TENSOR_LOCALS(size_t,  nbq, q,   nb)
+    GGML_TENSOR_LOCALS(int64_t, nek, k,   ne)
+    GGML_TENSOR_LOCALS(size_t,  nbk, k,   nb)
+    GGML_TENSOR_LOCALS(int64_t, nev, v,   ne)
+    GGML_TENSOR_LOCALS(size_t,  nbv, v,   nb)
+    GGML_TENSOR_LOCALS(int64_t, ne,  dst, ne)
+    GGML_TENSOR_LOCALS(size_t,  nb,  dst, nb)
+
+    const int64_t rk2 = neq2/nek2;
+    const int64_t rk3 = neq3/nek3;
+    const int64_t rv2 = neq2/nev2;
+    const int64_t rv3 = neq3/nev3;
+
+    float scale = 1.0f;
+    memcpy(&scale, (float *) dst->op_params + 0, sizeof(float));
+
+    // Tiles live on the worker's stack (~64 KB for D = 64): ggml's per-thread scratch is
+    // sized for the row kernel.
+    alignas(64) float Qf[FA_TILE_Q][D];         // scaled queries
+    alignas(64) float Kt[D][FA_TILE_K];         // key tile, transposed
+    alignas(64) float Vf[FA_TILE_K][D];         // value tile
+    alignas(64) float O[FA_TILE_Q][D];          // unnormalised outputs
+    alignas(64) float P[FA_TILE_Q][FA_TILE_K];  // scores, then probabilities
+    alignas(64) float row[D];
+    float M[FA_TILE_Q];                         // running maximum per query
+    float S[FA_TILE_Q];                         // running sum per query
+    float ms[FA_TILE_Q];                        // rescale of earlier tiles' sums
+
+    int64_t ir = ir0;
+    while (ir < ir1) {
+        const int64_t iq3 = ir/(neq2*neq1);
+        const int64_t iq2 = (ir - iq3*neq2*neq1)/neq1;
+        const int64_t iq1 = (ir - iq3*neq2*neq1 - iq2*neq1);
+        const int64_t nq  = std::min<int64_t>({ (int64_t) FA_TILE_Q, ir1 - ir, neq1 - iq1 });
+
+        const int64_t ik2 = iq2/rk2, ik3 = iq3/rk3;
+        const int64_t iv2 = iq2/rv2, iv3 = iq3/rv3;
+
+        if (nq == 1) {
+            const float * pq = (const float *) ((const char *) q->data + (iq1*nbq1 + iq2*nbq2 + iq3*nbq3));
+            const ggml_fp16_t * mp = mask ? (const ggml_fp16_t *) ((const char *) mask->data + iq1*mask->nb[1]
+                    + (iq2%mask->ne[2])*mask->nb[2] + (iq3%mask->ne[3])*mask->nb[3]) : nullptr;
+            float * out = (float *) ((char *) dst->data + (iq3*ne2*ne1 + iq2 + iq1*ne1)*nb1);
+            fa_one_query<D>(pq, mp, (const char *) k->data + ik2*nbk2 + ik3*nbk3, nbk1,
+                            (const char *) v->data + iv2*nbv2 + iv3*nbv3, nbv1, nek1, scale, out);
+            ir += 1;
+            continue;
+        }
+
+        // Rows past nq are computed by the register-blocked passes but never used.
+        for (int64_t i = 0; i < FA_TILE_Q; ++i) {
+            const float * pq = i < nq ? (const float *) ((const char *) q->data + ((iq1 + i)*nbq1 + iq2*nbq2 + iq3*nbq3)) : nullptr;
+            for (int d = 0; d < D; ++d) {
+                Qf[i][d] = pq ? pq[d]*scale : 0.0f;
+                O[i][d]  = 0.0f;
+            }
+            M[i] = -INFINITY;
+            S[i] = 0.0f;
+        }
+
+        const ggml_fp16_t * mrow[FA_TILE_Q] = { nullptr };
+        if (mask) {
+            for (int64_t i = 0; i < nq; ++i) {
+                mrow[i] = (const ggml_fp16_t *) ((const char *) mask->data + (iq1 + i)*mask->nb[1]
+                        + (iq2%mask->ne[2])*mask->nb[2] + (iq3%mask->ne[3])*mask->nb[3]);
+            }
+        }
+
+        for (int64_t ic0 = 0; ic0 < nek1; ic0 += FA_TILE_K) {
+            const int64_t nk = std::min<int64_t>(FA_TILE_K, nek1 - ic0);
+
+            // A tile that the mask hides from every query costs nothing (decoder padding).
+            if (mask) {
+                bool visible = false;
+                for (int64_t i = 0; i < nq && !visible; ++i) {
+                    for (int64_t j = 0; j < nk; ++j) {
+                        if (GGML_CPU_FP16_TO_FP32(mrow[i][ic0 + j]) != -INFINITY) { visible = true; break; }
+                    }
+                }
+                if (!visible) {
+                    continue;
+                }
+            }
+
+            for (int64_t j = 0; j < FA_TILE_K; ++j) {
+                if (j < nk) {
+                    const ggml_fp16_t * kr = (const ggml_fp16_t *) ((const char *) k->data + ((ic0 + j)*nbk1 + ik2*nbk2 + ik3*nbk3));
+                    const ggml_fp16_t * vr = (const ggml_fp16_t *) ((const char *) v->data + ((ic0 + j)*nbv1 + iv2*nbv2 + iv3*nbv3));
+                    ggml_cpu_fp16_to_fp32(kr, row, D);
+                    ggml_cpu_fp16_to_fp32(vr, Vf[j], D);
+                    for (int d = 0; d < D; ++d) {
+                        Kt[d][j] = row[d];
+                    }
+                } else {
+                    for (int d = 0; d < D; ++d) {
+                        Kt[d][j] = 0.0f;
+                        Vf[j][d] = 0.0f;
+                    }
+                }
+            }
+
+            fa_tile_scores<D>(nq, Qf, Kt, P);
+
+            // Online softmax over this key tile, one query row at a time.
+            for (int64_t i = 0; i < FA_TILE_Q; ++i) {
+                float * p = P[i];
+                float mx = -INFINITY;
+                if (i < nq) {
+                    for (int64_t j = 0; j < FA_TILE_K; ++j) {
+                        float s = -INFINITY;
+                        if (j < nk) {
+                            s = p[j] + (mask ? GGML_CPU_FP16_TO_FP32(mrow[i][ic0 + j]) : 0.0f);
+                        }
+                        p[j] = s;
+                        mx = std::max(mx, s);
+                    }
+                }
+                if (mx == -INFINITY) {
+                    // Nothing visible (or a padding row): contributes nothing.
+                    ms[i] = 1.0f;
+                    for (int64_t j = 0; j < FA_TILE_K; ++j) {
+                        p[j] = 0.0f;
+                    }
+                    continue;
+                }
+                const float m_new = std::max(M[i], mx);
+                ms[i] = expf(M[i] - m_new); // 0 on a query's first visible tile
+                const float sum = (float) ggml_vec_soft_max_f32(FA_TILE_K, p, p, m_new);
+                S[i] = S[i]*ms[i] + sum;
+                M[i] = m_new;
+            }
+
+            fa_tile_values<D>(nq, nk, ms, P, Vf, O);
+        }
+
+        for (int64_t i = 0; i < nq; ++i) {
+            const float s_inv = S[i] == 0.0f ? 0.0f : 1.0f/S[i];
+            float * out = (float *) ((char *) dst->data + (iq3*ne2*ne1 + iq2 + (iq1 + i)*ne1)*nb1);
+            for (int d = 0; d < D; ++d) {
+                out[d] = O[i][d]*s_inv;
+            }
+        }
+
+        ir += nq;
+    }
+}
+
+// The tiled kernel covers what whisper.cpp builds: F32 Q, F16 K and V of one head size,
+// no softcap, ALiBi or sinks. Anything else takes the row kernel.
+static bool ggml_flash_attn_ext_tiled_ok(const ggml_tensor * dst) {
+    const ggml_tensor * q = dst->src[0];
+    const ggml_tensor * k = dst->src[1];
+    const ggml_tensor * v = dst->src[2];
+    float max_bias = 0.0f, softcap = 0.0f;
+    memcpy(&max_bias, (float *) dst->op_params + 1, sizeof(float));
+    memcpy(&softcap,  (float *) dst->op_params + 2, sizeof(float));
+    return q->type == GGML_TYPE_F32 && k->type == GGML_TYPE_F16 && v->type == GGML_TYPE_F16
+        && k->ne[0] == v->ne[0] && (k->ne[0] == 64 || k->ne[0] == 128)
+        && (!dst->src[3] || dst->src[3]->type == GGML_TYPE_F16)
+        && dst->src[4] == nullptr && max_bias == 0.0f && softcap == 0.0f;
+}
+
+static void ggml_compute_forward_flash_attn_ext_f16_chunk(
+        const ggml_compute_params * params,
+        ggml_tensor * dst,
+        int64_t ir0, int64_t ir1) {
+    if (ggml_flash_attn_ext_tiled_ok(dst)) {
+        if (dst->src[1]->ne[0] == 64) {
+            ggml_compute_forward_flash_attn_ext_f16_tiled_chunk<64>(params, dst, ir0, ir1);
+        } else {
+            ggml_compute_forward_flash_attn_ext_f16_tiled_chunk<128>(params, dst, ir0, ir1);
+        }
+        return;
+    }
+    ggml_compute_forward_flash_attn_ext_f16_one_chunk(params, dst, ir0, ir1);
+}
+// --- end of rehearse patch -------------------------------------------------------------
+
 static void ggml_compute_forward_flash_attn_ext_f16(
         const ggml_compute_params * params,
         ggml_tensor * dst) {
@@ -8324,7 +8677,7 @@ static void ggml_compute_forward_flash_attn_ext_f16(
         const int64_t ir0 = dr * current_chunk;
         const int64_t ir1 = MIN(ir0 + dr, nr);
 
-        ggml_compute_forward_flash_attn_ext_f16_one_chunk(params, dst, ir0, ir1);
+        ggml_compute_forward_flash_attn_ext_f16_chunk(params, dst, ir0, ir1);
 
         current_chunk = ggml_threadpool_chunk_add(params->threadpool, 1);
     }
