@@ -29,7 +29,7 @@ pub use shard::Shard;
 pub use summary::{Row, Status, SummaryFormat};
 
 /// Bumped when the report's content changes for the same inputs, so old reports are redone.
-const KEY_VERSION: &str = "rehearse-batch-1";
+const KEY_VERSION: &str = "rehearse-batch-2";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {

@@ -93,6 +93,9 @@ impl Default for DecodeOptions {
 /// Tokens of earlier text carried into each window (whisper.cpp's default: 224).
 const MAX_TEXT_CONTEXT: i32 = 64;
 
+/// Longest prompt tokenized; whisper.cpp keeps only the last [`MAX_TEXT_CONTEXT`].
+const MAX_PROMPT_TOKENS: usize = 1024;
+
 /// The smallest fitted encoder window: 750 positions = 15 s.
 const MIN_AUDIO_CTX: i32 = 750;
 
@@ -143,6 +146,27 @@ impl Engine {
         Ok(self.ctx.create_state()?)
     }
 
+    /// The prompt as tokens framed like an earlier segment: `<|0.00|> text <|t|>`.
+    ///
+    /// Given as bare text (whisper.cpp's `initial_prompt`), tiny.en tends to copy the
+    /// prompt's lack of timestamps: it decodes a whole 30 s window without one, which
+    /// whisper.cpp rejects, so the window is decoded again at rising temperatures (dev-14:
+    /// two windows decoded four times each) and the sampled retry drops fillers. With
+    /// timestamps around the prompt the first pass holds (docs/accuracy.md).
+    fn frame_prompt(&self, prompt: &str) -> Result<Vec<std::ffi::c_int>, EngineError> {
+        let text = self.ctx.tokenize(prompt, MAX_PROMPT_TOKENS)?;
+        // The closing timestamp at the prompt's length when spoken (~2.5 words/s), within
+        // the 30 s a segment can span; timestamp tokens count 20 ms each from <|0.00|>.
+        let words = prompt.split_whitespace().count() as f64;
+        let secs = (words / 2.5).clamp(1.0, 29.0);
+        let beg = self.ctx.token_beg();
+        let mut tokens = Vec::with_capacity(text.len() + 2);
+        tokens.push(beg);
+        tokens.extend(text);
+        tokens.push(beg + (secs / 0.02).round() as std::ffi::c_int);
+        Ok(tokens)
+    }
+
     /// Transcribes 16 kHz mono audio. `progress` gets whisper.cpp's percentage.
     pub fn transcribe(
         &self,
@@ -154,6 +178,10 @@ impl Engine {
         if samples.is_empty() {
             return Err(EngineError::NoAudio);
         }
+        let framed_prompt = match opts.initial_prompt.as_deref() {
+            Some(p) if !p.trim().is_empty() => Some(self.frame_prompt(p)?),
+            _ => None,
+        };
         let strategy = if opts.beam_size <= 1 {
             SamplingStrategy::Greedy { best_of: 1 }
         } else {
@@ -185,8 +213,8 @@ impl Engine {
                 (samples.len() as f64 / (30.0 * TARGET_RATE as f64) * 1500.0).ceil() as i32 + 64;
             params.set_audio_ctx(ctx.clamp(MIN_AUDIO_CTX, 1500));
         }
-        if let Some(p) = &opts.initial_prompt {
-            params.set_initial_prompt(p);
+        if let Some(tokens) = &framed_prompt {
+            params.set_tokens(tokens);
         }
         if let Some(cb) = progress {
             params.set_progress_callback_safe(cb);
