@@ -200,3 +200,27 @@ fn short_stretches_are_transcribed_without_repeating_themselves() {
         );
     }
 }
+
+#[test]
+fn a_prompt_longer_than_the_tokenizer_buffer_still_transcribes() {
+    // A user's `--prompt` can be any length; only its end primes the decoder.
+    let Some(engine) = common::engine() else {
+        return;
+    };
+    let Some(path) = common::need(&common::fixture("jfk.wav")) else {
+        return;
+    };
+    let audio = decode_wav_16k(&path, &mut |_, _| {}).expect("decode");
+    let mut state = engine.new_state().expect("state");
+    let mut opts = common::opts();
+    opts.initial_prompt = Some("Um, so, uh, I was, like, working on it. ".repeat(200));
+    let t = engine
+        .transcribe(&mut state, &audio.samples, &opts, None)
+        .expect("transcribe with a long prompt");
+    let reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.";
+    assert!(
+        word_error_rate(reference, &t.text()) < 0.1,
+        "got: {}",
+        t.text()
+    );
+}

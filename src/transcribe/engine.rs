@@ -154,7 +154,9 @@ impl Engine {
     /// two windows decoded four times each) and the sampled retry drops fillers. With
     /// timestamps around the prompt the first pass holds (docs/accuracy.md).
     fn frame_prompt(&self, prompt: &str) -> Result<Vec<std::ffi::c_int>, EngineError> {
-        let text = self.ctx.tokenize(prompt, MAX_PROMPT_TOKENS)?;
+        let text = self
+            .ctx
+            .tokenize(prompt_tail(prompt, MAX_PROMPT_TOKENS), MAX_PROMPT_TOKENS)?;
         // The closing timestamp at the prompt's length when spoken (~2.5 words/s), within
         // the 30 s a segment can span; timestamp tokens count 20 ms each from <|0.00|>.
         let words = prompt.split_whitespace().count() as f64;
@@ -277,6 +279,27 @@ impl Engine {
     }
 }
 
+/// The end of `prompt` in at most `max_bytes` bytes, starting at a word.
+///
+/// whisper-rs reads a tokenization longer than its buffer as a huge length (it checks
+/// only for -1), so a prompt is never handed over with more bytes than token slots: a
+/// token is at least one byte. Only the prompt's last [`MAX_TEXT_CONTEXT`] tokens are
+/// used anyway, so a long `--prompt` loses nothing that mattered.
+fn prompt_tail(prompt: &str, max_bytes: usize) -> &str {
+    if prompt.len() <= max_bytes {
+        return prompt;
+    }
+    let mut start = prompt.len() - max_bytes;
+    while !prompt.is_char_boundary(start) {
+        start += 1;
+    }
+    let tail = &prompt[start..];
+    match tail.find(char::is_whitespace) {
+        Some(i) if i + 1 < tail.len() => tail[i..].trim_start(),
+        _ => tail,
+    }
+}
+
 /// Whisper's non-speech annotations ("[BLANK_AUDIO]", "(music)") are not words.
 fn is_annotation(text: &str) -> bool {
     let t = text.trim();
@@ -307,7 +330,24 @@ fn push_word(words: &mut Vec<Word>, (bytes, start, end, psum, n): (Vec<u8>, f64,
 
 #[cfg(test)]
 mod tests {
-    use super::{idle_of, is_annotation, push_word};
+    use super::{idle_of, is_annotation, prompt_tail, push_word};
+
+    #[test]
+    fn a_long_prompt_keeps_its_last_whole_words_within_the_byte_limit() {
+        assert_eq!(prompt_tail("um, so, uh", 64), "um, so, uh");
+        let long = "ééé word ".repeat(300);
+        let tail = prompt_tail(&long, 100);
+        assert!(tail.len() <= 100, "{} bytes", tail.len());
+        assert!(
+            tail.starts_with("ééé") || tail.starts_with("word"),
+            "{tail:?}"
+        );
+        assert!(long.ends_with(tail));
+        // One unbroken run of multi-byte characters still yields valid text.
+        let run = "é".repeat(200);
+        let tail = prompt_tail(&run, 51);
+        assert!(tail.len() <= 51 && tail.chars().all(|c| c == 'é'));
+    }
 
     #[test]
     fn punctuation_alone_joins_the_word_before_or_is_dropped() {
