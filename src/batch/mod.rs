@@ -115,7 +115,7 @@ pub const THREADS_PER_JOB: u32 = 4;
 ///
 /// Measured on the 2-core reference machine with tiny.en (BENCHMARKS.md, batch
 /// section): 1 file x 2 threads and 2 files x 1 thread are within run-to-run noise of
-/// each other (26.4 and 25.0 audio minutes per wall minute in the latest run), and the
+/// each other (25.2 and 23.9 audio minutes per wall minute in the latest run), and the
 /// second needs a second whisper state (+106 MB). So the
 /// default gives each file up to [`THREADS_PER_JOB`] threads and runs files in parallel
 /// only when cores are left over (whisper.cpp's speed-up flattens past a few threads;
