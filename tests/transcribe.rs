@@ -4,16 +4,23 @@ mod common;
 
 use rehearse::audio::decode_wav_16k;
 use rehearse::eval::word_error_rate;
+use rehearse::transcribe::engine::Engine;
 use rehearse::transcript::Transcript;
 
-fn transcribe(path: &std::path::Path) -> Option<Transcript> {
+/// The shared engine and a fixture's 16 kHz samples; None (test skipped) without assets.
+fn engine_and_audio(path: &std::path::Path) -> Option<(&'static Engine, Vec<f32>)> {
     let engine = common::engine()?;
     let path = common::need(path)?;
     let audio = decode_wav_16k(&path, &mut |_, _| {}).expect("decode");
+    Some((engine, audio.samples))
+}
+
+fn transcribe(path: &std::path::Path) -> Option<Transcript> {
+    let (engine, samples) = engine_and_audio(path)?;
     let mut state = engine.new_state().expect("state");
     Some(
         engine
-            .transcribe(&mut state, &audio.samples, &common::opts(), None)
+            .transcribe(&mut state, &samples, &common::opts(), None)
             .expect("transcribe"),
     )
 }
@@ -169,13 +176,9 @@ fn a_filler_heavy_answer_keeps_its_fillers_and_fails_the_filler_check() {
 /// Early last year I was. …"). Every short piece must come back about as long as it is.
 #[test]
 fn short_stretches_are_transcribed_without_repeating_themselves() {
-    let Some(engine) = common::engine() else {
+    let Some((engine, samples)) = engine_and_audio(&common::fixture("answers/dev-04.wav")) else {
         return;
     };
-    let Some(wav) = common::need(&common::fixture("answers/dev-04.wav")) else {
-        return;
-    };
-    let audio = decode_wav_16k(&wav, &mut |_, _| {}).expect("decode");
     let mut state = engine.new_state().expect("state");
     let rate = 16_000.0;
     for (start_s, secs) in [
@@ -188,7 +191,7 @@ fn short_stretches_are_transcribed_without_repeating_themselves() {
         let a = (start_s * rate) as usize;
         let b = ((start_s + secs) * rate) as usize;
         let t = engine
-            .transcribe(&mut state, &audio.samples[a..b], &common::opts(), None)
+            .transcribe(&mut state, &samples[a..b], &common::opts(), None)
             .expect("transcribe");
         // The voice speaks about 2.5-3 words a second; a loop doubles that or more.
         let limit = (secs * 4.5).ceil() as usize + 2;
@@ -204,18 +207,14 @@ fn short_stretches_are_transcribed_without_repeating_themselves() {
 #[test]
 fn a_prompt_longer_than_the_tokenizer_buffer_still_transcribes() {
     // A user's `--prompt` can be any length; only its end primes the decoder.
-    let Some(engine) = common::engine() else {
+    let Some((engine, samples)) = engine_and_audio(&common::fixture("jfk.wav")) else {
         return;
     };
-    let Some(path) = common::need(&common::fixture("jfk.wav")) else {
-        return;
-    };
-    let audio = decode_wav_16k(&path, &mut |_, _| {}).expect("decode");
     let mut state = engine.new_state().expect("state");
     let mut opts = common::opts();
     opts.initial_prompt = Some("Um, so, uh, I was, like, working on it. ".repeat(200));
     let t = engine
-        .transcribe(&mut state, &audio.samples, &opts, None)
+        .transcribe(&mut state, &samples, &opts, None)
         .expect("transcribe with a long prompt");
     let reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.";
     assert!(
