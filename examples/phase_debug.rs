@@ -14,7 +14,7 @@ fn main() {
         if only.as_ref().is_some_and(|o| !item.id.contains(o.as_str())) {
             continue;
         }
-        let a = corpus::analyze_item(&item, &rubric);
+        let a = corpus::analyze_item(&item, &rubric, None);
         println!("== {}", item.id);
         let mut at = 0;
         for gold in &item.sentences {

@@ -67,7 +67,9 @@ pub mod corpus {
     use serde::Deserialize;
 
     use crate::analysis::text::{count_words, transcript_from_text};
-    use crate::analysis::{Analysis, InputInfo, InputKind, Phase, Rubric, Timing, analyze};
+    use crate::analysis::{
+        Analysis, InputInfo, InputKind, Phase, Rubric, SentenceEncoder, Timing, analyze_with,
+    };
 
     #[derive(Debug, thiserror::Error)]
     pub enum CorpusError {
@@ -177,10 +179,14 @@ pub mod corpus {
         Ok(items)
     }
 
-    /// Analyses an item's text as a written draft.
-    pub fn analyze_item(item: &Item, rubric: &Rubric) -> Analysis {
+    /// Analyses an item's text as a written draft (with the sentence encoder when given).
+    pub fn analyze_item(
+        item: &Item,
+        rubric: &Rubric,
+        encoder: Option<&dyn SentenceEncoder>,
+    ) -> Analysis {
         let t = transcript_from_text(&item.text(), rubric.targets.text_wpm);
-        analyze(
+        analyze_with(
             &t,
             InputInfo {
                 path: item.id.clone(),
@@ -188,6 +194,7 @@ pub mod corpus {
                 timing: Timing::Estimated,
             },
             rubric,
+            encoder,
         )
     }
 
@@ -229,11 +236,15 @@ pub mod corpus {
         }
     }
 
-    pub fn phase_accuracy(items: &[Item], rubric: &Rubric) -> PhaseAccuracy {
+    pub fn phase_accuracy(
+        items: &[Item],
+        rubric: &Rubric,
+        encoder: Option<&dyn SentenceEncoder>,
+    ) -> PhaseAccuracy {
         let mut confusion = [[0usize; 5]; 5];
         let mut scores = Vec::new();
         for item in items {
-            let a = analyze_item(item, rubric);
+            let a = analyze_item(item, rubric, encoder);
             let gold = item.word_phases();
             let mut correct = 0;
             for (g, p) in gold.iter().zip(&a.token_phase) {

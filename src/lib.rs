@@ -3,11 +3,13 @@
 //! The pipeline, one module per stage:
 //! [`audio`] (decode, resample) → [`transcribe`] (whisper.cpp engine, models) →
 //! [`transcript`] (the plain words-with-times type) → analysis → report → CLI.
-//! The analysis only ever sees a [`transcript::Transcript`].
+//! The analysis only ever sees a [`transcript::Transcript`]; the optional sentence
+//! encoder ([`embed`]) reaches it only as vectors, through `analysis::SentenceEncoder`.
 
 pub mod analysis;
 pub mod audio;
 pub mod batch;
+pub mod embed;
 pub mod eval;
 pub mod fsutil;
 pub mod report;

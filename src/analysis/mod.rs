@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::transcript::Transcript;
 use lexicon::{Lexicons, Match};
-pub use phases::Phase;
 use phases::PhaseModel;
+pub use phases::{EncodeError, Phase, SentenceEncoder};
 pub use rubric::Rubric;
 use sentences::{SplitOptions, split};
 use text::{Token, tokens_from_words};
@@ -69,6 +69,20 @@ pub struct Report {
     pub score_weights: BTreeMap<String, f64>,
     pub pace: Pace,
     pub rubric: RubricInfo,
+    /// What labelled the phases: cue phrases and order alone, or with the sentence
+    /// encoder's comparison to the rubric's examples.
+    #[serde(default)]
+    pub phase_labels: PhaseLabels,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PhaseLabels {
+    /// Cue phrases, position and the usual order.
+    #[default]
+    Cues,
+    /// The same, plus each sentence's similarity to the rubric's phase examples.
+    CuesAndEncoder,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -217,8 +231,19 @@ pub struct Analysis {
     pub token_phase: Vec<Phase>,
 }
 
-/// Runs the whole analysis.
+/// Runs the whole analysis with cue phrases alone (fast: no encoder).
 pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> Analysis {
+    analyze_with(transcript, input, rubric, None)
+}
+
+/// Runs the whole analysis; the sentence encoder, when given, helps label the phases.
+/// Should it fail, the phases come from the cues alone and the report says so.
+pub fn analyze_with(
+    transcript: &Transcript,
+    input: InputInfo,
+    rubric: &Rubric,
+    encoder: Option<&dyn SentenceEncoder>,
+) -> Analysis {
     let tokens = tokens_from_words(&transcript.words);
     let measured = input.timing == Timing::Measured;
     let spans = split(
@@ -229,7 +254,23 @@ pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> An
         },
     );
     let model = PhaseModel::new(&rubric.phases);
-    let labels = model.label(&tokens, &spans);
+    let texts: Vec<String> = spans
+        .iter()
+        .map(|s| raw_text(&tokens[s.first..s.last]))
+        .collect();
+    let similarity = encoder.filter(|_| model.uses_encoder()).and_then(|enc| {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        model
+            .similarities(enc, &refs)
+            .inspect_err(|e| log::warn!("{e}; phases labelled from cues alone"))
+            .ok()
+    });
+    let phase_labels = if similarity.is_some() {
+        PhaseLabels::CuesAndEncoder
+    } else {
+        PhaseLabels::Cues
+    };
+    let labels = model.label(&tokens, &spans, similarity.as_deref());
     let mut token_phase = vec![Phase::Situation; tokens.len()];
     for (s, p) in spans.iter().zip(&labels) {
         token_phase[s.first..s.last].fill(*p);
@@ -243,7 +284,7 @@ pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> An
     let span_s = (last_end - first_start).max(0.0);
     let mut phases = PhaseTable::default();
     let mut sentences = Vec::with_capacity(spans.len());
-    for (k, (s, p)) in spans.iter().zip(&labels).enumerate() {
+    for (k, ((s, p), text)) in spans.iter().zip(&labels).zip(texts).enumerate() {
         let until = spans.get(k + 1).map(|n| n.start).unwrap_or(s.end);
         let stat = phases.get_mut(*p);
         stat.seconds += (until - s.start).max(0.0);
@@ -251,7 +292,7 @@ pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> An
         sentences.push(SentenceOut {
             start: s.start,
             end: s.end,
-            text: raw_text(&tokens[s.first..s.last]),
+            text,
             phase: *p,
             words: s.last - s.first,
         });
@@ -449,6 +490,7 @@ pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> An
             name: rubric.name.clone(),
             version: rubric.version,
         },
+        phase_labels,
     };
     let learning = checks::learning_specificity(&lex, &tokens, &token_phase);
     report.checks = checks::run(&report, rubric, &learning);

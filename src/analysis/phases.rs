@@ -6,6 +6,11 @@
 //! typical situation → task → failure → response → learning order (with low-probability
 //! loops back) then picks the most likely sequence. The order model is what lets a
 //! sentence with no cues inherit the phase of its neighbours.
+//!
+//! When a [`SentenceEncoder`] is at hand, each sentence's meaning is compared with the
+//! rubric's example sentences for every phase, and the mean similarity adds to the
+//! cue evidence: that catches phrasings no cue list names. The analysis sees only
+//! vectors; the encoder itself lives outside it (`crate::embed`).
 
 use serde::{Deserialize, Serialize};
 
@@ -93,13 +98,30 @@ const TYPICAL_LEARNING_ONSET: f64 = 0.6;
 /// Cue evidence that marks a sentence as clearly the start of the lesson.
 const LEARNING_ANCHOR: f64 = 2.0;
 
-/// Compiled cue lists, one per phase.
-pub struct PhaseModel {
-    cues: [PhraseSet; 5],
+/// Turns sentences into unit-length vectors whose dot product measures how close
+/// their meanings are.
+pub trait SentenceEncoder {
+    /// One vector per sentence, in order.
+    fn encode(&self, sentences: &[&str]) -> Result<Vec<Vec<f32>>, EncodeError>;
 }
 
-impl PhaseModel {
-    pub fn new(c: &PhaseCues) -> PhaseModel {
+/// The encoder could not encode (its message says why).
+#[derive(Debug, thiserror::Error)]
+#[error("sentence encoder: {0}")]
+pub struct EncodeError(pub String);
+
+/// Per phase, a sentence's mean cosine similarity to that phase's examples.
+pub type PhaseSimilarity = [f64; 5];
+
+/// Compiled cue lists and examples, one per phase.
+pub struct PhaseModel<'r> {
+    cues: [PhraseSet; 5],
+    examples: [&'r [String]; 5],
+    encoder_weight: f64,
+}
+
+impl<'r> PhaseModel<'r> {
+    pub fn new(c: &'r PhaseCues) -> PhaseModel<'r> {
         PhaseModel {
             cues: [
                 PhraseSet::new(&c.situation.cues),
@@ -108,7 +130,66 @@ impl PhaseModel {
                 PhraseSet::new(&c.response.cues),
                 PhraseSet::new(&c.learning.cues),
             ],
+            examples: [
+                &c.situation.examples,
+                &c.task.examples,
+                &c.failure.examples,
+                &c.response.examples,
+                &c.learning.examples,
+            ],
+            encoder_weight: c.encoder_weight,
         }
+    }
+
+    /// Whether the rubric gives the encoder anything to do.
+    pub fn uses_encoder(&self) -> bool {
+        self.encoder_weight > 0.0 && self.examples.iter().any(|e| !e.is_empty())
+    }
+
+    /// Each sentence's similarity to each phase's examples (one encoder call for the
+    /// sentences and the examples together; encoders cache what they have seen).
+    pub fn similarities(
+        &self,
+        encoder: &dyn SentenceEncoder,
+        sentences: &[&str],
+    ) -> Result<Vec<PhaseSimilarity>, EncodeError> {
+        let mut texts: Vec<&str> = sentences.to_vec();
+        for ex in &self.examples {
+            texts.extend(ex.iter().map(String::as_str));
+        }
+        let vecs = encoder.encode(&texts)?;
+        if vecs.len() != texts.len() {
+            return Err(EncodeError(format!(
+                "{} vectors for {} sentences",
+                vecs.len(),
+                texts.len()
+            )));
+        }
+        let (own, mut rest) = vecs.split_at(sentences.len());
+        let mut groups: Vec<&[Vec<f32>]> = Vec::with_capacity(5);
+        for ex in &self.examples {
+            let (g, r) = rest.split_at(ex.len());
+            groups.push(g);
+            rest = r;
+        }
+        let dot = |a: &[f32], b: &[f32]| -> f64 {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| f64::from(*x) * f64::from(*y))
+                .sum()
+        };
+        Ok(own
+            .iter()
+            .map(|v| {
+                let mut sim = [0.0; 5];
+                for (p, g) in groups.iter().enumerate() {
+                    if !g.is_empty() {
+                        sim[p] = g.iter().map(|e| dot(v, e)).sum::<f64>() / g.len() as f64;
+                    }
+                }
+                sim
+            })
+            .collect())
     }
 
     /// Cue evidence per phase for one sentence: each match counts 1, plus 0.5 per
@@ -125,8 +206,14 @@ impl PhaseModel {
         s
     }
 
-    /// The most likely phase of every sentence.
-    pub fn label(&self, tokens: &[Token], spans: &[SentenceSpan]) -> Vec<Phase> {
+    /// The most likely phase of every sentence; `similarity` (one per span, from
+    /// [`Self::similarities`]) adds the encoder's evidence.
+    pub fn label(
+        &self,
+        tokens: &[Token],
+        spans: &[SentenceSpan],
+        similarity: Option<&[PhaseSimilarity]>,
+    ) -> Vec<Phase> {
         let n = spans.len();
         if n == 0 {
             return Vec::new();
@@ -154,15 +241,19 @@ impl PhaseModel {
             }
             _ => pos,
         };
+        let similarity = similarity.filter(|s| s.len() == n);
         let emissions: Vec<[f64; 5]> = spans
             .iter()
             .zip(&cues)
-            .map(|(s, cues)| {
+            .enumerate()
+            .map(|(k, (s, cues))| {
                 let pos = place((s.first + s.last) as f64 / 2.0 / total);
+                let sim = similarity.map(|s| s[k]).unwrap_or_default();
                 let mut e = [0.0; 5];
                 for p in 0..5 {
                     let (mu, sd) = POSITION[p];
-                    e[p] = CUE_WEIGHT * cues[p] - POSITION_WEIGHT * 0.5 * ((pos - mu) / sd).powi(2);
+                    e[p] = CUE_WEIGHT * cues[p] - POSITION_WEIGHT * 0.5 * ((pos - mu) / sd).powi(2)
+                        + self.encoder_weight * sim[p];
                 }
                 let lse = log_sum_exp(&e);
                 e.map(|x| x - lse)
@@ -219,7 +310,7 @@ mod tests {
     fn label(text: &str) -> Vec<Phase> {
         let t = tokens_from_words(&transcript_from_text(text, 150.0).words);
         let spans = split(&t, SplitOptions::default());
-        PhaseModel::new(&Rubric::builtin().phases).label(&t, &spans)
+        PhaseModel::new(&Rubric::builtin().phases).label(&t, &spans, None)
     }
 
     #[test]

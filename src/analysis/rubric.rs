@@ -88,6 +88,9 @@ pub struct Lexicon {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PhaseCues {
+    /// How much the sentence encoder's similarity to each phase's examples counts
+    /// (log-odds per unit of cosine similarity); 0 turns it off.
+    pub encoder_weight: f64,
     pub situation: Cues,
     pub task: Cues,
     pub failure: Cues,
@@ -99,6 +102,10 @@ pub struct PhaseCues {
 #[serde(deny_unknown_fields)]
 pub struct Cues {
     pub cues: Vec<String>,
+    /// Example sentences of the phase, compared with each sentence of the answer by
+    /// the sentence encoder (when it is installed).
+    #[serde(default)]
+    pub examples: Vec<String>,
 }
 
 fn merge(base: &mut toml::Value, over: toml::Value) {
@@ -179,6 +186,10 @@ impl Rubric {
         }
         if t.text_wpm <= 0.0 {
             return Err("targets: text_wpm must be positive".into());
+        }
+        let w = self.phases.encoder_weight;
+        if !(w.is_finite() && w >= 0.0) {
+            return Err("phases: encoder_weight must be a non-negative number".into());
         }
         if self.weights.values().any(|w| *w < 0.0 || !w.is_finite()) {
             return Err("weights: every weight must be a non-negative number".into());

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
+use crate::analysis::{InputInfo, InputKind, Rubric, SentenceEncoder, Timing, analyze_with};
 use crate::audio::{SILENCE_RMS, decode_file_16k, loudest_second_rms};
 use crate::fsutil::{hex, sha256_file};
 use crate::report::{Format, formatter};
@@ -29,7 +29,7 @@ pub use shard::Shard;
 pub use summary::{Row, Status, SummaryFormat};
 
 /// Bumped when the report's content changes for the same inputs, so old reports are redone.
-const KEY_VERSION: &str = "rehearse-batch-2";
+const KEY_VERSION: &str = "rehearse-batch-3";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
@@ -62,6 +62,8 @@ pub struct BatchConfig {
     /// Decoding settings per file, `threads` included.
     pub decode: DecodeOptions,
     pub rubric: Rubric,
+    /// The sentence encoder that helps label phases (shared by the workers), if any.
+    pub encoder: Option<std::sync::Arc<crate::embed::MiniLm>>,
     /// Identifies the weights (see [`model_fingerprint`]).
     pub model_fingerprint: String,
     pub summary: SummaryFormat,
@@ -159,6 +161,11 @@ fn settings_key(cfg: &BatchConfig) -> String {
     h.update(env!("CARGO_PKG_VERSION"));
     h.update(&cfg.model_fingerprint);
     h.update(serde_json::to_vec(&cfg.rubric).unwrap_or_default());
+    h.update(if cfg.encoder.is_some() {
+        "encoder=all-minilm-l6-v2"
+    } else {
+        "encoder=none"
+    });
     h.update(format!(
         "beam={} prompt={:?} lang={}",
         cfg.decode.beam_size, cfg.decode.initial_prompt, cfg.decode.language
@@ -424,7 +431,12 @@ fn score(
         kind: InputKind::Audio,
         timing: Timing::Measured,
     };
-    let analysis = analyze(&transcript, input, &cfg.rubric);
+    let analysis = analyze_with(
+        &transcript,
+        input,
+        &cfg.rubric,
+        cfg.encoder.as_deref().map(|e| e as &dyn SentenceEncoder),
+    );
     let (json_path, md_path) = report_paths(&cfg.out_dir, &d.input.rel);
     let write_err = |p: &Path, e: std::io::Error| format!("{}: cannot write: {e}", p.display());
 

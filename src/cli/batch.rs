@@ -36,6 +36,8 @@ pub struct BatchArgs {
     #[arg(long)]
     pub rubric: Option<PathBuf>,
     #[command(flatten)]
+    pub encoder: super::EncoderArgs,
+    #[command(flatten)]
     pub engine: EngineArgs,
 }
 
@@ -113,6 +115,7 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
         jobs,
         decode,
         rubric,
+        encoder: super::load_encoder(&args.encoder).map(std::sync::Arc::new),
         model_fingerprint: batch::model_fingerprint(&model_path)?,
         summary: args.summary.0,
         shard: args.shard,

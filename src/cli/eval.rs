@@ -18,6 +18,8 @@ pub enum EvalCommand {
         /// A rubric file whose values replace the built-in ones.
         #[arg(long)]
         rubric: Option<PathBuf>,
+        #[command(flatten)]
+        encoder: super::EncoderArgs,
     },
     /// Filler recall and word error rate on spoken renderings of labeled answers
     /// (AUDIO/<id>.wav for each CORPUS/<id>.json), with and without a filler prompt.
@@ -36,10 +38,21 @@ pub enum EvalCommand {
 
 pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
     match cmd {
-        EvalCommand::Corpus { dir, rubric } => {
+        EvalCommand::Corpus {
+            dir,
+            rubric,
+            encoder,
+        } => {
             let rubric = Rubric::load(rubric.as_deref())?;
             let items = corpus::load_dir(&dir)?;
-            let acc = corpus::phase_accuracy(&items, &rubric);
+            let encoder = super::load_encoder(&encoder);
+            let acc = corpus::phase_accuracy(
+                &items,
+                &rubric,
+                encoder
+                    .as_ref()
+                    .map(|e| e as &dyn rehearse::analysis::SentenceEncoder),
+            );
             print!("{}", corpus::markdown(&acc));
             Ok(ExitCode::SUCCESS)
         }

@@ -74,6 +74,38 @@ pub struct EngineArgs {
     pub no_gpu: bool,
 }
 
+/// Options for the sentence encoder that helps label the phases.
+#[derive(Args, Debug, Clone, Default)]
+pub struct EncoderArgs {
+    /// Label the phases from cue phrases alone, without the sentence encoder
+    /// (faster; less accurate, see docs/accuracy.md).
+    #[arg(long)]
+    pub no_encoder: bool,
+}
+
+/// The sentence encoder, when it is installed and wanted. When it is not installed
+/// (or damaged), says so on stderr with the fix and goes on with cues alone.
+pub fn load_encoder(args: &EncoderArgs) -> Option<rehearse::embed::MiniLm> {
+    if args.no_encoder {
+        return None;
+    }
+    let store = rehearse::transcribe::models::ModelStore::discover();
+    let started = std::time::Instant::now();
+    match rehearse::embed::MiniLm::from_store(&store) {
+        Ok(enc) => {
+            log::info!(
+                "sentence encoder loaded in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+            Some(enc)
+        }
+        Err(e) => {
+            eprintln!("note: phases labelled from cue phrases alone: {e}");
+            None
+        }
+    }
+}
+
 fn init_logging(verbose: u8) {
     // Quiet by default: whisper.cpp logs a lot at info level.
     let default = match verbose {

@@ -13,7 +13,9 @@ use clap::{Args, Subcommand};
 
 use rehearse::analysis::checks::clock;
 use rehearse::analysis::cue::live_cue;
-use rehearse::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
+use rehearse::analysis::{
+    InputInfo, InputKind, Rubric, SentenceEncoder, Timing, analyze, analyze_with,
+};
 use rehearse::audio::capture;
 use rehearse::audio::recorder::{RecordOptions, StopReason, Tick, record};
 use rehearse::audio::take::TakeWriter;
@@ -40,6 +42,8 @@ pub struct PracticeArgs {
     pub rubric: Option<PathBuf>,
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub encoder: super::EncoderArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -134,6 +138,9 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
     }
     let rubric = Rubric::load(args.rubric.as_deref())?;
     let (engine, opts) = super::load_engine(&args.engine)?;
+    // Loaded before the take so the report after it is not kept waiting; the live cue
+    // labels from cues alone, which is fast enough to rerun every few seconds.
+    let encoder = super::load_encoder(&args.encoder);
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -171,7 +178,9 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
             take.record_plain(&session)?
         };
         match end {
-            TakeEnd::Recorded => return take.report(&rubric),
+            TakeEnd::Recorded => {
+                return take.report(&rubric, encoder.as_ref().map(|e| e as &dyn SentenceEncoder));
+            }
             TakeEnd::Restart => {
                 take.discard();
                 continue;
@@ -356,7 +365,11 @@ impl Take {
     }
 
     /// Finalizes the take, saves transcript and report, prints the report.
-    fn report(mut self, rubric: &Rubric) -> Result<ExitCode> {
+    fn report(
+        mut self,
+        rubric: &Rubric,
+        encoder: Option<&dyn SentenceEncoder>,
+    ) -> Result<ExitCode> {
         let Some(Recorded {
             reason,
             audio,
@@ -405,7 +418,7 @@ impl Take {
             kind: InputKind::Audio,
             timing: Timing::Measured,
         };
-        let analysis = analyze(&transcript, input, rubric);
+        let analysis = analyze_with(&transcript, input, rubric, encoder);
         write_atomic(
             &dir.join(takes::REPORT),
             serde_json::to_string_pretty(&analysis.report)?.as_bytes(),

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use rehearse::analysis::text::transcript_from_text;
-use rehearse::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
+use rehearse::analysis::{InputInfo, InputKind, Rubric, SentenceEncoder, Timing, analyze_with};
 use rehearse::report::{Format, formatter};
 use rehearse::transcript::{TRANSCRIPT_SCHEMA, Transcript};
 
@@ -33,6 +33,8 @@ pub struct ScoreArgs {
     pub rubric: Option<PathBuf>,
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub encoder: super::EncoderArgs,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +50,7 @@ impl ScoreArgs {
             output: None,
             rubric: None,
             engine: EngineArgs::default(),
+            encoder: super::EncoderArgs::default(),
         }
     }
 }
@@ -144,7 +147,13 @@ pub fn run(args: ScoreArgs) -> Result<ExitCode> {
         kind,
         timing,
     };
-    let analysis = analyze(&transcript, input, &rubric);
+    let encoder = super::load_encoder(&args.encoder);
+    let analysis = analyze_with(
+        &transcript,
+        input,
+        &rubric,
+        encoder.as_ref().map(|e| e as &dyn SentenceEncoder),
+    );
     let format = if args.json {
         Format::Json
     } else {

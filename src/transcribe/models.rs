@@ -58,7 +58,39 @@ pub struct Manifest {
     pub default: String,
     /// Where `rehearse model download` fetches files from (`{base_url}/{file}`).
     pub base_url: String,
+    /// The sentence encoder the phase model uses when it is installed.
+    pub encoder: EncoderSpec,
     pub models: Vec<ModelSpec>,
+}
+
+/// The sentence encoder: a folder of files, each with a known size and SHA-256.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EncoderSpec {
+    pub name: String,
+    /// Folder under the models directory.
+    pub dir: String,
+    pub about: String,
+    /// Where `rehearse model download` fetches the files from (`{base_url}/{file}`),
+    /// pinned to one revision.
+    pub base_url: String,
+    pub files: Vec<EncoderFile>,
+    /// A registry package that carries the same files (offline installs).
+    pub import: EncoderImport,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EncoderFile {
+    pub file: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EncoderImport {
+    /// pip requirement, e.g. `name==1.0`.
+    pub package: String,
+    /// Folder inside the package that holds the files.
+    pub path: String,
 }
 
 /// One known model.
@@ -224,6 +256,53 @@ impl ModelStore {
 
     pub fn path_of(&self, spec: &ModelSpec) -> PathBuf {
         self.dir.join(&spec.file)
+    }
+
+    /// The sentence encoder's folder.
+    pub fn encoder_dir(&self) -> PathBuf {
+        self.dir.join(&self.manifest.encoder.dir)
+    }
+
+    /// The sentence encoder's state: every file present with its size (`full`: and
+    /// its SHA-256), or what is wrong.
+    pub fn encoder_state(&self, full: bool) -> InstallState {
+        let dir = self.encoder_dir();
+        let mut missing = 0;
+        for f in &self.manifest.encoder.files {
+            let path = dir.join(&f.file);
+            let Ok(meta) = fs::metadata(&path) else {
+                missing += 1;
+                continue;
+            };
+            if meta.len() != f.size {
+                return InstallState::Corrupt {
+                    why: format!("{}: {} bytes, expected {}", f.file, meta.len(), f.size),
+                };
+            }
+            if full {
+                match crate::fsutil::sha256_file(&path) {
+                    Ok(h) if h == f.sha256 => {}
+                    Ok(h) => {
+                        return InstallState::Corrupt {
+                            why: format!("{}: SHA-256 {h}, expected {}", f.file, f.sha256),
+                        };
+                    }
+                    Err(e) => {
+                        return InstallState::Corrupt {
+                            why: format!("{}: {e}", f.file),
+                        };
+                    }
+                }
+            }
+        }
+        match missing {
+            0 if full => InstallState::Downloaded,
+            0 => InstallState::Present,
+            n if n == self.manifest.encoder.files.len() => InstallState::Missing,
+            _ => InstallState::Corrupt {
+                why: "some of its files are missing".into(),
+            },
+        }
     }
 
     /// Picks the model: `--model` flag > `$REHEARSE_MODEL` > config file > manifest default.

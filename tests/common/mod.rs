@@ -56,3 +56,17 @@ pub fn opts() -> DecodeOptions {
         ..DecodeOptions::default()
     }
 }
+
+static ENCODER: LazyLock<Option<rehearse::embed::MiniLm>> = LazyLock::new(|| {
+    let store = ModelStore::discover();
+    need(&store.encoder_dir().join("model.safetensors"))?;
+    Some(
+        rehearse::embed::MiniLm::from_store(&store)
+            .unwrap_or_else(|e| panic!("loading the sentence encoder: {e}")),
+    )
+});
+
+/// The sentence encoder, loaded once per test binary.
+pub fn encoder() -> Option<&'static rehearse::embed::MiniLm> {
+    ENCODER.as_ref()
+}
