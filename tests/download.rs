@@ -113,6 +113,7 @@ fn request(url: &str, dir: &std::path::Path, size: u64, sha1: &str) -> DownloadR
         dest: dir.join("ggml-test.bin"),
         expected_size: Some(size),
         sha1: Some(sha1.to_string()),
+        sha256: None,
     }
 }
 
@@ -141,6 +142,23 @@ fn corrupted_transfer_is_detected_and_never_installed() {
     assert!(err.to_string().contains("SHA-1"), "{err}");
     assert!(!req.dest.exists(), "a corrupt file was installed");
     assert!(!partial_path(&req.dest).exists(), "corrupt partial kept");
+}
+
+/// The sentence encoder's files are checked by SHA-256 (Hugging Face publishes those).
+#[test]
+fn a_sha256_mismatch_is_caught_too() {
+    let (body, _) = payload();
+    let server = serve(body.clone(), Mode::Corrupt);
+    let dir = tempfile::tempdir().expect("tmp");
+    let good = rehearse::fsutil::hex(&<sha2::Sha256 as sha2::Digest>::digest(&body));
+    let req = DownloadRequest {
+        sha1: None,
+        sha256: Some(good),
+        ..request(&server.url, dir.path(), body.len() as u64, "")
+    };
+    let err = download(&req, &mut |_, _| {}).expect_err("must fail");
+    assert!(err.to_string().contains("SHA-256"), "{err}");
+    assert!(!req.dest.exists(), "a corrupt file was installed");
 }
 
 #[test]

