@@ -181,13 +181,17 @@ impl<'r> PhaseModel<'r> {
         Ok(own
             .iter()
             .map(|v| {
-                let mut sim = [0.0; 5];
+                let mut sim = [f64::NAN; 5];
                 for (p, g) in groups.iter().enumerate() {
                     if !g.is_empty() {
                         sim[p] = g.iter().map(|e| dot(v, e)).sum::<f64>() / g.len() as f64;
                     }
                 }
-                sim
+                // A phase without examples gets the mean of the others: no evidence
+                // either way, rather than a penalty.
+                let known: Vec<f64> = sim.iter().copied().filter(|x| !x.is_nan()).collect();
+                let mean = known.iter().sum::<f64>() / known.len().max(1) as f64;
+                sim.map(|x| if x.is_nan() { mean } else { x })
             })
             .collect())
     }
@@ -336,5 +340,130 @@ mod tests {
     #[test]
     fn empty_input_has_no_phases() {
         assert!(label("").is_empty());
+    }
+
+    /// Stands in for a real encoder: a sentence's vector marks which of a few made-up
+    /// marker words it contains, so similarities are known exactly.
+    struct MarkerEncoder;
+    const MARKERS: [&str; 3] = ["walrus", "zebra", "okapi"];
+    impl SentenceEncoder for MarkerEncoder {
+        fn encode(&self, sentences: &[&str]) -> Result<Vec<Vec<f32>>, EncodeError> {
+            Ok(sentences
+                .iter()
+                .map(|s| {
+                    let s = s.to_lowercase();
+                    let mut v: Vec<f32> = MARKERS
+                        .iter()
+                        .map(|m| f32::from(u8::from(s.contains(m))))
+                        .collect();
+                    v.push(0.5); // every sentence shares a little meaning
+                    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                    v.iter().map(|x| x / norm).collect()
+                })
+                .collect())
+        }
+    }
+
+    struct BrokenEncoder;
+    impl SentenceEncoder for BrokenEncoder {
+        fn encode(&self, _: &[&str]) -> Result<Vec<Vec<f32>>, EncodeError> {
+            Err(EncodeError("out of memory".into()))
+        }
+    }
+
+    fn marker_rubric() -> Rubric {
+        let mut r = Rubric::builtin();
+        for (p, ex) in [
+            (&mut r.phases.failure, vec!["the walrus"]),
+            (&mut r.phases.learning, vec!["a zebra", "the okapi"]),
+            (&mut r.phases.situation, vec![]),
+            (&mut r.phases.task, vec![]),
+            (&mut r.phases.response, vec![]),
+        ] {
+            p.examples = ex.into_iter().map(String::from).collect();
+        }
+        r
+    }
+
+    const TEXTBOOK: &str = "I was a project coordinator at a small agency. I was responsible for the launch schedule. \
+         I skipped the final review because I assumed the vendor had checked it, and the launch slipped two weeks. \
+         I immediately called the client, apologized and rebuilt the plan with them that night. \
+         Since then I always run a review checklist before every launch, and the last six launches shipped on time.";
+
+    #[test]
+    fn similarity_is_the_mean_over_a_phases_examples() {
+        let rubric = marker_rubric();
+        let model = PhaseModel::new(&rubric.phases);
+        let sims = model
+            .similarities(&MarkerEncoder, &["A walrus and a zebra."])
+            .expect("encodes");
+        // Norms: the sentence (1, 1, 0, 0.5) is 1.5, each example (one marker, 0.5) 1.118.
+        let (both, one) = (1.0 / 1.5, 1.0 / 1.25f64.sqrt());
+        let walrus = (1.0 + 0.25) * both * one;
+        let zebra = walrus;
+        let okapi = 0.25 * both * one;
+        let learning = (zebra + okapi) / 2.0;
+        // Phases without examples get the mean of the others.
+        let rest = (walrus + learning) / 2.0;
+        let want = [rest, rest, walrus, rest, learning];
+        for p in 0..5 {
+            assert!(
+                (sims[0][p] - want[p]).abs() < 1e-6,
+                "{p}: {:?} vs {want:?}",
+                sims[0]
+            );
+        }
+    }
+
+    /// The encoder's evidence can move a sentence the cues and order would place
+    /// elsewhere: a closing sentence that, by meaning, is about the failure.
+    #[test]
+    fn the_encoder_can_carry_a_sentence_no_cue_names() {
+        let rubric = marker_rubric();
+        let text = format!("{TEXTBOOK} The walrus thing still comes up at parties.");
+        let t = tokens_from_words(&transcript_from_text(&text, 150.0).words);
+        let spans = split(&t, SplitOptions::default());
+        let model = PhaseModel::new(&rubric.phases);
+        let plain = model.label(&t, &spans, None);
+        assert_eq!(plain.last(), Some(&Phase::Learning));
+        let texts: Vec<String> = spans
+            .iter()
+            .map(|s| {
+                t[s.first..s.last]
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let sims = model.similarities(&MarkerEncoder, &refs).expect("encodes");
+        let helped = model.label(&t, &spans, Some(&sims));
+        assert_eq!(helped.last(), Some(&Phase::Failure));
+        assert_eq!(helped[..5], plain[..5], "the rest keeps its labels");
+        // Weight 0 switches the encoder off.
+        let mut off = rubric.clone();
+        off.phases.encoder_weight = 0.0;
+        assert!(!PhaseModel::new(&off.phases).uses_encoder());
+    }
+
+    #[test]
+    fn a_failing_encoder_leaves_the_cue_labels_and_says_so() {
+        use crate::analysis::{InputInfo, InputKind, PhaseLabels, Timing, analyze, analyze_with};
+        let rubric = Rubric::builtin();
+        let t = transcript_from_text(TEXTBOOK, 150.0);
+        let input = InputInfo {
+            path: "t".into(),
+            kind: InputKind::Text,
+            timing: Timing::Estimated,
+        };
+        let broken = analyze_with(&t, input.clone(), &rubric, Some(&BrokenEncoder)).report;
+        let plain = analyze(&t, input.clone(), &rubric).report;
+        assert_eq!(broken.phase_labels, PhaseLabels::Cues);
+        let phases =
+            |r: &crate::analysis::Report| r.sentences.iter().map(|s| s.phase).collect::<Vec<_>>();
+        assert_eq!(phases(&broken), phases(&plain));
+        let marked = analyze_with(&t, input, &rubric, Some(&MarkerEncoder)).report;
+        assert_eq!(marked.phase_labels, PhaseLabels::CuesAndEncoder);
     }
 }

@@ -1,0 +1,85 @@
+//! The sentence encoder (all-MiniLM-L6-v2 through candle), on the installed model.
+
+mod common;
+
+use rehearse::analysis::SentenceEncoder;
+use rehearse::embed::{EncoderError, MiniLm};
+
+fn cos(a: &[f32], b: &[f32]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(*x) * f64::from(*y))
+        .sum()
+}
+
+/// Reference similarities from an independent implementation: the same weights run
+/// through a plain NumPy BERT forward pass (mean pooling over all tokens, as
+/// sentence-transformers does for this model).
+#[test]
+fn similarities_match_an_independent_implementation() {
+    let Some(enc) = common::encoder() else { return };
+    let v = enc
+        .encode(&[
+            "I learned to always double check my work.",
+            "Since then I run a checklist before every release.",
+            "I was a junior analyst at a bank.",
+        ])
+        .expect("encodes");
+    for x in &v {
+        assert_eq!(x.len(), 384);
+        assert!((cos(x, x) - 1.0).abs() < 1e-5, "unit length");
+    }
+    let got = [cos(&v[0], &v[1]), cos(&v[0], &v[2]), cos(&v[1], &v[2])];
+    let want = [0.3354, 0.2919, 0.0947];
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() < 2e-3, "{got:?} vs {want:?}");
+    }
+}
+
+/// Sentences are padded to the longest of their batch; the padding must not change
+/// a sentence's vector.
+#[test]
+fn a_sentence_gets_the_same_vector_alone_or_in_a_batch() {
+    let Some(enc) = common::encoder() else { return };
+    let short = "I missed the deadline.";
+    let alone = MiniLm::from_store(&rehearse::transcribe::models::ModelStore::discover())
+        .expect("loads")
+        .encode(&[short])
+        .expect("encodes");
+    let long = "The quarterly numbers were wrong because the spreadsheet had pulled last year's figures from the archive instead of the live system, and nobody noticed for three weeks.";
+    let batched = enc.encode(&[long, short, "Okay."]).expect("encodes");
+    assert!(
+        cos(&alone[0], &batched[1]) > 0.9999,
+        "padding leaked into the vector"
+    );
+}
+
+#[test]
+fn very_long_and_empty_inputs_encode() {
+    let Some(enc) = common::encoder() else { return };
+    let long = "word ".repeat(5000);
+    let v = enc.encode(&[long.as_str(), "", "🙂🙂"]).expect("encodes");
+    assert_eq!(v.len(), 3);
+    assert!(v.iter().all(|x| x.iter().all(|f| f.is_finite())));
+}
+
+#[test]
+fn a_damaged_encoder_folder_is_named_with_the_fix() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("config.json"), "{not json").expect("write");
+    let err = MiniLm::load(dir.path()).expect_err("must fail");
+    assert!(matches!(err, EncoderError::Load { .. }), "{err}");
+    assert!(err.to_string().contains("config.json"), "{err}");
+
+    let store = rehearse::transcribe::models::ModelStore::with_dir(dir.path());
+    let err = MiniLm::from_store(&store).expect_err("not installed");
+    assert!(
+        err.to_string()
+            .contains("rehearse model download all-minilm-l6-v2"),
+        "{err}"
+    );
+    std::fs::create_dir_all(store.encoder_dir()).expect("mkdir");
+    std::fs::write(store.encoder_dir().join("config.json"), "{}").expect("write");
+    let err = MiniLm::from_store(&store).expect_err("damaged");
+    assert!(err.to_string().contains("damaged"), "{err}");
+}
