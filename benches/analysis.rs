@@ -3,7 +3,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rehearse::analysis::text::transcript_from_text;
-use rehearse::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
+use rehearse::analysis::{
+    InputInfo, InputKind, Rubric, SentenceEncoder, Timing, analyze, analyze_with, prepare_encoder,
+};
 
 fn corpus_answer_500_words() -> String {
     // dev-10 from the shared corpus is 544 words; fall back to a repeated paragraph.
@@ -37,6 +39,36 @@ fn bench(c: &mut Criterion) {
     c.bench_function("analyze 500 words", |b| {
         b.iter(|| black_box(analyze(black_box(&transcript), input.clone(), &rubric)))
     });
+
+    // With the sentence encoder (when installed): "cold" encodes the rubric's examples
+    // too, as a one-off `rehearse score` does; "warm" has them cached, as a batch or a
+    // live take does after the first answer.
+    let store = rehearse::transcribe::models::ModelStore::discover();
+    let Ok(encoder) = rehearse::embed::MiniLm::from_store(&store) else {
+        eprintln!("sentence encoder not installed: skipping its benchmarks (scripts/setup)");
+        return;
+    };
+    let enc: &dyn SentenceEncoder = &encoder;
+    let mut group = c.benchmark_group("with encoder");
+    group.sample_size(10);
+    group.bench_function("analyze 500 words, cold", |b| {
+        b.iter_batched(
+            || encoder.clear_cache(),
+            |()| black_box(analyze_with(&transcript, input.clone(), &rubric, Some(enc))),
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("analyze 500 words, examples cached", |b| {
+        b.iter_batched(
+            || {
+                encoder.clear_cache();
+                prepare_encoder(&rubric, enc).expect("encodes");
+            },
+            |()| black_box(analyze_with(&transcript, input.clone(), &rubric, Some(enc))),
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

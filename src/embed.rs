@@ -107,6 +107,13 @@ impl MiniLm {
         })
     }
 
+    /// Forgets the vectors of sentences seen so far (benchmarks measure a cold start).
+    pub fn clear_cache(&self) {
+        if let Ok(mut c) = self.cache.lock() {
+            c.clear();
+        }
+    }
+
     /// Mean-pooled, unit-length vectors of a batch of sentences (what
     /// sentence-transformers computes for this model).
     fn encode_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {

@@ -140,7 +140,11 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
     let (engine, opts) = super::load_engine(&args.engine)?;
     // Loaded before the take so the report after it is not kept waiting; the live cue
     // labels from cues alone, which is fast enough to rerun every few seconds.
-    let encoder = super::load_encoder(&args.encoder);
+    let encoder = super::load_encoder(&args.encoder).filter(|e| {
+        rehearse::analysis::prepare_encoder(&rubric, e)
+            .inspect_err(|e| eprintln!("note: phases labelled from cue phrases alone: {e}"))
+            .is_ok()
+    });
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
