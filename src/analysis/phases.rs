@@ -165,6 +165,9 @@ impl<'r> PhaseModel<'r> {
                 texts.len()
             )));
         }
+        if vecs.iter().flatten().any(|x| !x.is_finite()) {
+            return Err(EncodeError("it produced a vector that is not finite".into()));
+        }
         let (own, mut rest) = vecs.split_at(sentences.len());
         let mut groups: Vec<&[Vec<f32>]> = Vec::with_capacity(5);
         for ex in &self.examples {
@@ -371,6 +374,14 @@ mod tests {
         }
     }
 
+    /// An encoder whose numbers overflowed: must not pass for evidence.
+    struct NanEncoder;
+    impl SentenceEncoder for NanEncoder {
+        fn encode(&self, s: &[&str]) -> Result<Vec<Vec<f32>>, EncodeError> {
+            Ok(s.iter().map(|_| vec![f32::NAN; 4]).collect())
+        }
+    }
+
     fn marker_rubric() -> Rubric {
         let mut r = Rubric::builtin();
         for (p, ex) in [
@@ -463,6 +474,8 @@ mod tests {
         let phases =
             |r: &crate::analysis::Report| r.sentences.iter().map(|s| s.phase).collect::<Vec<_>>();
         assert_eq!(phases(&broken), phases(&plain));
+        let nan = analyze_with(&t, input.clone(), &rubric, Some(&NanEncoder)).report;
+        assert_eq!(nan.phase_labels, PhaseLabels::Cues);
         let marked = analyze_with(&t, input, &rubric, Some(&MarkerEncoder)).report;
         assert_eq!(marked.phase_labels, PhaseLabels::CuesAndEncoder);
     }
