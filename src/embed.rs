@@ -19,7 +19,7 @@ use crate::transcribe::models::{InstallState, ModelStore};
 /// The model was trained on inputs of at most this many tokens; longer ones are cut.
 const MAX_TOKENS: usize = 256;
 /// Sentences encoded in one forward pass (similar lengths are batched together).
-const BATCH: usize = 16;
+const BATCH: usize = 8;
 /// Vectors kept between calls (the rubric's examples, the answers of a batch); past
 /// this the cache starts afresh, so a long batch does not grow without bound.
 const CACHE_MAX: usize = 4096;
