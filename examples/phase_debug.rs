@@ -10,11 +10,17 @@ fn main() {
         .unwrap_or_else(|| "../shared/corpus".into());
     let only = std::env::args().nth(2);
     let rubric = Rubric::builtin();
+    // With the sentence encoder when it is installed (as `rehearse eval corpus`).
+    let store = rehearse::transcribe::models::ModelStore::discover();
+    let encoder = rehearse::embed::MiniLm::from_store(&store).ok();
+    let encoder = encoder
+        .as_ref()
+        .map(|e| e as &dyn rehearse::analysis::SentenceEncoder);
     for item in corpus::load_dir(std::path::Path::new(&dir)).expect("corpus") {
         if only.as_ref().is_some_and(|o| !item.id.contains(o.as_str())) {
             continue;
         }
-        let a = corpus::analyze_item(&item, &rubric, None);
+        let a = corpus::analyze_item(&item, &rubric, encoder);
         println!("== {}", item.id);
         let mut at = 0;
         for gold in &item.sentences {
