@@ -225,3 +225,56 @@ fn importing_a_folder_without_a_model_is_a_clear_error() {
     );
     assert!(!dest.exists(), "a partial model was left behind");
 }
+
+/// `scripts/setup` installs the sentence encoder with `model import`; a file that is
+/// not the published one is refused before anything is written.
+#[test]
+fn importing_the_sentence_encoder_checks_every_file() {
+    let store = rehearse::transcribe::models::ModelStore::discover();
+    let Some(_) = common::need(&store.encoder_dir().join("model.safetensors")) else {
+        return;
+    };
+    let package = tempfile::tempdir().expect("tmp");
+    for f in ["config.json", "tokenizer.json", "model.safetensors"] {
+        std::fs::copy(store.encoder_dir().join(f), package.path().join(f)).expect("copy");
+    }
+    let models = tempfile::tempdir().expect("tmp");
+    let import = || {
+        rehearse(
+            &[
+                "model",
+                "import",
+                package.path().to_str().expect("utf8"),
+                "--name",
+                "all-minilm-l6-v2",
+            ],
+            &[("REHEARSE_MODELS_DIR", models.path())],
+        )
+    };
+    // A tampered config (same size, one character changed) is refused by its SHA-256.
+    let config = package.path().join("config.json");
+    let good = std::fs::read_to_string(&config).expect("read");
+    std::fs::write(&config, good.replacen("384", "385", 1)).expect("write");
+    let out = import();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("config.json") && stderr(&out).contains("SHA-256"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!models.path().join("all-minilm-l6-v2/config.json").exists());
+
+    std::fs::write(&config, good).expect("write");
+    let out = import();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listing = rehearse(
+        &["model", "list", "--verify"],
+        &[("REHEARSE_MODELS_DIR", models.path())],
+    );
+    let text = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("all-minilm-l6-v2") && l.contains("verified")),
+        "{text}"
+    );
+}

@@ -215,3 +215,37 @@ fn a_recording_is_scored_end_to_end_with_measured_timing() {
     assert_eq!(w["input"]["kind"], "audio");
     assert_eq!(w["words"], v["words"]);
 }
+
+/// The sentence encoder labels phases when installed; `--no-encoder` and a missing
+/// encoder fall back to cue phrases, and the report says which was used.
+#[test]
+fn the_report_says_whether_the_sentence_encoder_labelled_the_phases() {
+    let store = rehearse::transcribe::models::ModelStore::discover();
+    if common::need(&store.encoder_dir().join("model.safetensors")).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = write(dir.path(), "draft.txt", DRAFT);
+    let labels = |o: &Output| {
+        let (out, err) = text_of(o);
+        assert!(o.status.success(), "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        (v["phase_labels"].as_str().unwrap_or("").to_string(), err)
+    };
+    assert_eq!(labels(&score(&[&f, "--json"])).0, "cues-and-encoder");
+    assert_eq!(labels(&score(&[&f, "--json", "--no-encoder"])).0, "cues");
+
+    let empty = tempfile::tempdir().expect("tmp");
+    let o = Command::new(env!("CARGO_BIN_EXE_rehearse"))
+        .args(["score", &f, "--json"])
+        .env("REHEARSE_MODELS_DIR", empty.path())
+        .env("REHEARSE_CONFIG", "/nonexistent/config.toml")
+        .output()
+        .expect("run rehearse");
+    let (got, err) = labels(&o);
+    assert_eq!(got, "cues");
+    assert!(
+        err.contains("not installed") && err.contains("rehearse model download all-minilm-l6-v2"),
+        "{err}"
+    );
+}

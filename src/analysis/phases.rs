@@ -166,7 +166,9 @@ impl<'r> PhaseModel<'r> {
             )));
         }
         if vecs.iter().flatten().any(|x| !x.is_finite()) {
-            return Err(EncodeError("it produced a vector that is not finite".into()));
+            return Err(EncodeError(
+                "it produced a vector that is not finite".into(),
+            ));
         }
         let (own, mut rest) = vecs.split_at(sentences.len());
         let mut groups: Vec<&[Vec<f32>]> = Vec::with_capacity(5);
