@@ -38,7 +38,9 @@ pub enum EncoderError {
         dir: PathBuf,
         why: String,
     },
-    #[error("cannot load the sentence encoder from {path}: {why}")]
+    #[error(
+        "cannot load the sentence encoder from {path}: {why}.\n  Fix: delete its folder and run `rehearse model download all-minilm-l6-v2` (or `scripts/setup`)"
+    )]
     Load { path: PathBuf, why: String },
 }
 
@@ -89,8 +91,9 @@ impl MiniLm {
             }))
             .map_err(|e| load_err(tokenizer_path.clone(), e.to_string()))?;
         let weights = dir.join("model.safetensors");
-        // SAFETY: the weights are memory-mapped read-only; the file is ours (installed and
-        // size-checked by the model store) and is not modified while the process runs.
+        // SAFETY: the file is mapped read-only only while candle copies the tensors out of
+        // it into its own buffers (the mapping is dropped with `vb` below); it is the
+        // store's installed, size-checked file, which nothing rewrites in that time.
         let vb = unsafe {
             VarBuilder::from_mmaped_safetensors(
                 std::slice::from_ref(&weights),

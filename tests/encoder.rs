@@ -83,3 +83,54 @@ fn a_damaged_encoder_folder_is_named_with_the_fix() {
     let err = MiniLm::from_store(&store).expect_err("damaged");
     assert!(err.to_string().contains("damaged"), "{err}");
 }
+
+fn analyze_with_encoder(text: &str, enc: &MiniLm) -> rehearse::analysis::Report {
+    use rehearse::analysis::{InputInfo, InputKind, Rubric, Timing, analyze_with};
+    let t = rehearse::analysis::text::transcript_from_text(text, 150.0);
+    let input = InputInfo {
+        path: "prop".into(),
+        kind: InputKind::Text,
+        timing: Timing::Estimated,
+    };
+    analyze_with(&t, input, &Rubric::builtin(), Some(enc)).report
+}
+
+fn shares_sum_to_one(r: &rehearse::analysis::Report) -> bool {
+    let sum: f64 = rehearse::analysis::Phase::ALL
+        .iter()
+        .map(|p| r.phases.get(*p).share)
+        .sum();
+    r.words == 0 || (sum - 1.0).abs() < 1e-6
+}
+
+/// The edge cases of the analysis property tests, through the encoder path too
+/// (fewer cases: each encodes real sentences).
+#[test]
+fn odd_texts_through_the_encoder_keep_shares_consistent() {
+    let Some(enc) = common::encoder() else { return };
+    // 5,000 words: 100 capped sentences to encode (the 50,000-word case of the cue-only
+    // property tests would take ten times longer here and test nothing more).
+    let long_unpunctuated = "word ".repeat(5_000);
+    for text in ["", " ", "😀 🎉 ✨", "...", "I.", &long_unpunctuated] {
+        let r = analyze_with_encoder(text, enc);
+        assert!(shares_sum_to_one(&r), "{:?}", text.get(..20));
+        if r.words > 0 {
+            assert_eq!(
+                r.phase_labels,
+                rehearse::analysis::PhaseLabels::CuesAndEncoder
+            );
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+    #[test]
+    fn any_text_through_the_encoder_is_analysed(text in "\\PC{0,300}") {
+        if let Some(enc) = common::encoder() {
+            let r = analyze_with_encoder(&text, enc);
+            proptest::prop_assert!(shares_sum_to_one(&r));
+            proptest::prop_assert!((0.0..=1.0).contains(&r.failure_share));
+        }
+    }
+}

@@ -85,6 +85,20 @@ pub enum PhaseLabels {
     CuesAndEncoder,
 }
 
+impl PhaseLabels {
+    /// One line for the human-readable reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PhaseLabels::Cues => {
+                "phases labelled from cue phrases and the usual order (no sentence encoder)"
+            }
+            PhaseLabels::CuesAndEncoder => {
+                "phases labelled from cue phrases, the usual order and meaning (sentence encoder)"
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RubricInfo {
     pub name: String,

@@ -65,7 +65,8 @@ impl ReportFormat for Markdown {
 
         writeln!(
             out,
-            "## Shape\n\n| phase | time | words | share |\n|---|---:|---:|---:|"
+            "## Shape\n\n{}.\n\n| phase | time | words | share |\n|---|---:|---:|---:|",
+            upper_first(r.phase_labels.describe())
         )?;
         for p in Phase::ALL {
             let s = r.phases.get(p);
@@ -123,4 +124,12 @@ impl ReportFormat for Markdown {
         }
         Ok(())
     }
+}
+
+/// "phases …" → "Phases …".
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

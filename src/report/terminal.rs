@@ -222,8 +222,9 @@ impl ReportFormat for Terminal {
         writeln!(out)?;
         for l in wrap(
             &format!(
-                "score = weighted mean of checks (pass 1, warn ½, fail 0); weights: {}",
-                weights.join(", ")
+                "score = weighted mean of checks (pass 1, warn ½, fail 0); weights: {}; {}",
+                weights.join(", "),
+                r.phase_labels.describe()
             ),
             width,
             0,
