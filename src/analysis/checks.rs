@@ -650,10 +650,7 @@ mod tests {
             .unwrap_or_else(|| panic!("no check {id}"))
     }
 
-    const STRONG: &str = "I was a project coordinator at a small agency. I was responsible for the launch schedule. \
-        I skipped the final review because I assumed the vendor had checked it, and the launch slipped two weeks. \
-        I immediately called the client, apologized and rebuilt the plan with them that night. \
-        Since then I always run a review checklist before every launch, and the last six launches shipped on time.";
+    use crate::analysis::TEXTBOOK_ANSWER as STRONG;
 
     #[test]
     fn duration_bands() {

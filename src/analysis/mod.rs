@@ -23,6 +23,13 @@ use text::{Token, tokens_from_words};
 
 pub const REPORT_SCHEMA: &str = "rehearse.report.v1";
 
+/// A short answer in the textbook five-phase shape, shared by the unit tests.
+#[cfg(test)]
+pub(crate) const TEXTBOOK_ANSWER: &str = "I was a project coordinator at a small agency. I was responsible for the launch schedule. \
+    I skipped the final review because I assumed the vendor had checked it, and the launch slipped two weeks. \
+    I immediately called the client, apologized and rebuilt the plan with them that night. \
+    Since then I always run a review checklist before every launch, and the last six launches shipped on time.";
+
 /// Where the transcript came from, and how its times were obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -324,12 +324,7 @@ mod tests {
 
     #[test]
     fn a_textbook_answer_follows_the_five_phases() {
-        let got = label(
-            "I was a project coordinator at a small agency. I was responsible for the launch schedule. \
-             I skipped the final review because I assumed the vendor had checked it, and the launch slipped two weeks. \
-             I immediately called the client, apologized and rebuilt the plan with them that night. \
-             Since then I always run a review checklist before every launch, and the last six launches shipped on time.",
-        );
+        let got = label(TEXTBOOK);
         assert_eq!(
             got,
             vec![
@@ -398,10 +393,7 @@ mod tests {
         r
     }
 
-    const TEXTBOOK: &str = "I was a project coordinator at a small agency. I was responsible for the launch schedule. \
-         I skipped the final review because I assumed the vendor had checked it, and the launch slipped two weeks. \
-         I immediately called the client, apologized and rebuilt the plan with them that night. \
-         Since then I always run a review checklist before every launch, and the last six launches shipped on time.";
+    use crate::analysis::TEXTBOOK_ANSWER as TEXTBOOK;
 
     #[test]
     fn similarity_is_the_mean_over_a_phases_examples() {
