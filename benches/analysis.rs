@@ -4,7 +4,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rehearse::analysis::text::transcript_from_text;
 use rehearse::analysis::{
-    InputInfo, InputKind, Rubric, SentenceEncoder, Timing, analyze, analyze_with, prepare_encoder,
+    InputInfo, InputKind, Rubric, SentenceEncoder, Timing, analyze, analyze_with,
 };
 
 fn corpus_answer_500_words() -> String {
@@ -40,33 +40,28 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(analyze(black_box(&transcript), input.clone(), &rubric)))
     });
 
-    // With the sentence encoder (when installed): "cold" encodes the rubric's examples
-    // too, as a one-off `rehearse score` does; "warm" has them cached, as a batch or a
-    // live take does after the first answer.
+    // With the sentence encoder (when installed): the distilled token table encodes the
+    // answer's sentences and the rubric's 45 examples on every call (no cache).
     let store = rehearse::transcribe::models::ModelStore::discover();
-    let Ok(encoder) = rehearse::embed::MiniLm::from_store(&store) else {
-        eprintln!("sentence encoder not installed: skipping its benchmarks (scripts/setup)");
+    if rehearse::embed::StaticEncoder::needs_build(&store) {
+        eprintln!("sentence encoder not installed: skipping its benchmark (scripts/setup)");
+        return;
+    }
+    let Ok(encoder) = rehearse::embed::StaticEncoder::from_store(&store, &mut |_, _| {}) else {
+        eprintln!("sentence encoder does not load: skipping its benchmark");
         return;
     };
     let enc: &dyn SentenceEncoder = &encoder;
     let mut group = c.benchmark_group("with encoder");
-    group.sample_size(10);
-    group.bench_function("analyze 500 words, cold", |b| {
-        b.iter_batched(
-            || encoder.clear_cache(),
-            |()| black_box(analyze_with(&transcript, input.clone(), &rubric, Some(enc))),
-            criterion::BatchSize::PerIteration,
-        )
-    });
-    group.bench_function("analyze 500 words, examples cached", |b| {
-        b.iter_batched(
-            || {
-                encoder.clear_cache();
-                prepare_encoder(&rubric, enc).expect("encodes");
-            },
-            |()| black_box(analyze_with(&transcript, input.clone(), &rubric, Some(enc))),
-            criterion::BatchSize::PerIteration,
-        )
+    group.bench_function("analyze 500 words", |b| {
+        b.iter(|| {
+            black_box(analyze_with(
+                black_box(&transcript),
+                input.clone(),
+                &rubric,
+                Some(enc),
+            ))
+        })
     });
     group.finish();
 }

@@ -1,6 +1,11 @@
-//! The sentence encoder: all-MiniLM-L6-v2 (a 6-layer BERT with 384-wide sentence
-//! vectors, 23M parameters) run on the CPU with candle. The phase model compares each
-//! sentence of an answer with the rubric's example sentences through it.
+//! The sentence encoder that lets the phase model compare sentences by meaning.
+//!
+//! all-MiniLM-L6-v2 (a 6-layer BERT with 384-wide sentence vectors, 23M parameters)
+//! is run with candle once, at install time, over every token of its vocabulary; the
+//! resulting table of token vectors ([`StaticEncoder`], Model2Vec-style distillation)
+//! encodes a sentence as the mean of its tokens' rows. That is thousands of times
+//! cheaper than running the transformer per sentence ([`MiniLm`]) and, on the dev
+//! corpus, labels phases as well (docs/accuracy.md).
 //!
 //! It is optional: without its files the analysis labels phases from cues alone.
 
@@ -13,11 +18,17 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
+use half::f16;
+
 use crate::analysis::{EncodeError, SentenceEncoder};
 use crate::transcribe::models::{InstallState, ModelStore};
 
 /// The model was trained on inputs of at most this many tokens; longer ones are cut.
 const MAX_TOKENS: usize = 256;
+/// Width of the model's vectors.
+const DIM: usize = 384;
+/// Vocabulary tokens run through the model at once while distilling.
+const DISTILL_BATCH: usize = 512;
 /// Sentences encoded in one forward pass (similar lengths are batched together).
 const BATCH: usize = 8;
 /// Vectors kept between calls (the rubric's examples, the answers of a batch); past
@@ -110,6 +121,43 @@ impl MiniLm {
         })
     }
 
+    /// The model's vector for every token of its vocabulary on its own (`[CLS] token
+    /// [SEP]`, mean-pooled): the table a [`StaticEncoder`] encodes with.
+    /// `progress(done, total)` is called after each batch.
+    pub fn distill(
+        &self,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<f16>, EncoderError> {
+        let err = |why: String| EncoderError::Load {
+            path: PathBuf::from("(distilling)"),
+            why,
+        };
+        let id = |t: &str| {
+            self.tokenizer
+                .token_to_id(t)
+                .ok_or_else(|| err(format!("the vocabulary has no {t}")))
+        };
+        let (cls, sep) = (id("[CLS]")?, id("[SEP]")?);
+        let vocab = self.tokenizer.get_vocab_size(true);
+        let mut table = Vec::with_capacity(vocab * DIM);
+        let dev = &Device::Cpu;
+        for start in (0..vocab).step_by(DISTILL_BATCH) {
+            let end = (start + DISTILL_BATCH).min(vocab);
+            let run = || -> candle_core::Result<Vec<f32>> {
+                let ids: Vec<u32> = (start as u32..end as u32)
+                    .flat_map(|t| [cls, t, sep])
+                    .collect();
+                let ids = Tensor::from_vec(ids, (end - start, 3), dev)?;
+                let hidden = self.model.forward(&ids, &ids.zeros_like()?, None)?;
+                hidden.mean(1)?.flatten_all()?.to_vec1::<f32>()
+            };
+            let rows = run().map_err(|e| err(e.to_string()))?;
+            table.extend(rows.into_iter().map(f16::from_f32));
+            progress(end, vocab);
+        }
+        Ok(table)
+    }
+
     /// Forgets the vectors of sentences seen so far (benchmarks measure a cold start).
     pub fn clear_cache(&self) {
         if let Ok(mut c) = self.cache.lock() {
@@ -184,5 +232,138 @@ impl SentenceEncoder for MiniLm {
                     .ok_or_else(|| EncodeError(format!("no vector for {s:?}")))
             })
             .collect()
+    }
+}
+
+/// Sentences as the mean of their tokens' vectors, from a table distilled from
+/// all-MiniLM-L6-v2 ([`MiniLm::distill`]); kept as f16 (23 MB).
+pub struct StaticEncoder {
+    tokenizer: Tokenizer,
+    table: Vec<f16>,
+}
+
+impl std::fmt::Debug for StaticEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StaticEncoder")
+    }
+}
+
+impl StaticEncoder {
+    /// The table's file, beside the model it was distilled from.
+    pub const TABLE: &'static str = "static.safetensors";
+
+    /// Whether the store's encoder still needs its table built (about a minute).
+    pub fn needs_build(store: &ModelStore) -> bool {
+        !store.encoder_dir().join(Self::TABLE).is_file()
+    }
+
+    /// Loads the installed encoder; builds its table first if it is missing.
+    pub fn from_store(
+        store: &ModelStore,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<StaticEncoder, EncoderError> {
+        let dir = store.encoder_dir();
+        if Self::needs_build(store) {
+            let model = MiniLm::from_store(store)?;
+            Self::build(&model, &dir, progress)?;
+        } else if let InstallState::Missing = store.encoder_state(false) {
+            // The table alone is not an installation: its tokenizer lives beside it.
+            return Err(EncoderError::NotInstalled {
+                name: store.manifest.encoder.name.clone(),
+                dir,
+            });
+        }
+        Self::load(&dir)
+    }
+
+    /// Distils `model` and writes the table into `dir` (atomically: a temporary file
+    /// renamed into place).
+    pub fn build(
+        model: &MiniLm,
+        dir: &Path,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<(), EncoderError> {
+        let table = model.distill(progress)?;
+        let path = dir.join(Self::TABLE);
+        let tmp = dir.join(format!(".{}.tmp", Self::TABLE));
+        let write = || -> candle_core::Result<()> {
+            let rows = table.len() / DIM;
+            let t = Tensor::from_vec(table, (rows, DIM), &Device::Cpu)?;
+            candle_core::safetensors::save(&HashMap::from([("token_vectors", t)]), &tmp)?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            Ok(())
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            EncoderError::Load {
+                path: path.clone(),
+                why: e.to_string(),
+            }
+        })
+    }
+
+    /// Loads `tokenizer.json` and the table from `dir`.
+    pub fn load(dir: &Path) -> Result<StaticEncoder, EncoderError> {
+        let tokenizer_path = dir.join("tokenizer.json");
+        let mut tokenizer =
+            Tokenizer::from_file(&tokenizer_path).map_err(|e| EncoderError::Load {
+                path: tokenizer_path.clone(),
+                why: e.to_string(),
+            })?;
+        tokenizer.with_padding(None);
+        let path = dir.join(Self::TABLE);
+        let bad = |why: String| EncoderError::Load {
+            path: path.clone(),
+            why,
+        };
+        let mut tensors =
+            candle_core::safetensors::load(&path, &Device::Cpu).map_err(|e| bad(e.to_string()))?;
+        let t = tensors
+            .remove("token_vectors")
+            .ok_or_else(|| bad("no token_vectors tensor".into()))?;
+        let vocab = tokenizer.get_vocab_size(true);
+        if t.dims() != [vocab, DIM] || t.dtype() != DType::F16 {
+            return Err(bad(format!(
+                "table is {:?} {:?}, expected [{vocab}, {DIM}] f16",
+                t.dims(),
+                t.dtype()
+            )));
+        }
+        let table = t
+            .flatten_all()
+            .and_then(|t| t.to_vec1::<f16>())
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(StaticEncoder { tokenizer, table })
+    }
+
+    fn encode_one(&self, text: &str) -> Result<Vec<f32>, EncodeError> {
+        let enc = self
+            .tokenizer
+            .encode(text, false)
+            .map_err(|e| EncodeError(e.to_string()))?;
+        let mut sum = vec![0f32; DIM];
+        let mut n = 0usize;
+        for &id in enc.get_ids() {
+            let Some(row) = self.table.get(id as usize * DIM..(id as usize + 1) * DIM) else {
+                continue;
+            };
+            for (s, x) in sum.iter_mut().zip(row) {
+                *s += x.to_f32();
+            }
+            n += 1;
+        }
+        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+        // No tokens (an empty sentence): the zero vector, similar to nothing.
+        if n > 0 && norm > 0.0 {
+            sum.iter_mut().for_each(|x| *x /= norm);
+        }
+        Ok(sum)
+    }
+}
+
+impl SentenceEncoder for StaticEncoder {
+    fn encode(&self, sentences: &[&str]) -> Result<Vec<Vec<f32>>, EncodeError> {
+        sentences.iter().map(|s| self.encode_one(s)).collect()
     }
 }

@@ -1,4 +1,5 @@
-//! The sentence encoder (all-MiniLM-L6-v2 through candle), on the installed model.
+//! The sentence encoder: all-MiniLM-L6-v2 through candle, and the token table
+//! distilled from it that the coach encodes with, on the installed model.
 
 mod common;
 
@@ -17,7 +18,7 @@ fn cos(a: &[f32], b: &[f32]) -> f64 {
 /// sentence-transformers does for this model).
 #[test]
 fn similarities_match_an_independent_implementation() {
-    let Some(enc) = common::encoder() else { return };
+    let Some(enc) = common::minilm() else { return };
     let v = enc
         .encode(&[
             "I learned to always double check my work.",
@@ -40,7 +41,7 @@ fn similarities_match_an_independent_implementation() {
 /// a sentence's vector.
 #[test]
 fn a_sentence_gets_the_same_vector_alone_or_in_a_batch() {
-    let Some(enc) = common::encoder() else { return };
+    let Some(enc) = common::minilm() else { return };
     let short = "I missed the deadline.";
     let alone = MiniLm::from_store(&rehearse::transcribe::models::ModelStore::discover())
         .expect("loads")
@@ -56,7 +57,7 @@ fn a_sentence_gets_the_same_vector_alone_or_in_a_batch() {
 
 #[test]
 fn very_long_and_empty_inputs_encode() {
-    let Some(enc) = common::encoder() else { return };
+    let Some(enc) = common::minilm() else { return };
     let long = "word ".repeat(5000);
     let v = enc.encode(&[long.as_str(), "", "🙂🙂"]).expect("encodes");
     assert_eq!(v.len(), 3);
@@ -84,7 +85,7 @@ fn a_damaged_encoder_folder_is_named_with_the_fix() {
     assert!(err.to_string().contains("damaged"), "{err}");
 }
 
-fn analyze_with_encoder(text: &str, enc: &MiniLm) -> rehearse::analysis::Report {
+fn analyze_with_encoder(text: &str, enc: &dyn SentenceEncoder) -> rehearse::analysis::Report {
     use rehearse::analysis::{InputInfo, InputKind, Rubric, Timing, analyze_with};
     let t = rehearse::analysis::text::transcript_from_text(text, 150.0);
     let input = InputInfo {
@@ -133,4 +134,23 @@ proptest::proptest! {
             proptest::prop_assert!((0.0..=1.0).contains(&r.failure_share));
         }
     }
+}
+
+/// The table holds the model's vector of each token on its own, so a one-token
+/// sentence gets (to f16 precision) the vector the transformer gives it.
+#[test]
+fn the_distilled_table_agrees_with_the_model_on_single_tokens() {
+    let (Some(model), Some(table)) = (common::minilm(), common::encoder()) else {
+        return;
+    };
+    let words = ["deadline", "learned", "manager", "apologized", "since"];
+    let full = model.encode(&words).expect("encodes");
+    let fast = table.encode(&words).expect("encodes");
+    for (w, (a, b)) in words.iter().zip(full.iter().zip(&fast)) {
+        assert!(cos(a, b) > 0.999, "{w}: {}", cos(a, b));
+    }
+    // A sentence is the normalised mean of its tokens.
+    let s = table.encode(&["deadline manager"]).expect("encodes");
+    let mean: Vec<f32> = fast[0].iter().zip(&fast[2]).map(|(x, y)| x + y).collect();
+    assert!(cos(&s[0], &mean) / cos(&mean, &mean).sqrt() > 0.999);
 }

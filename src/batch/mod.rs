@@ -63,7 +63,7 @@ pub struct BatchConfig {
     pub decode: DecodeOptions,
     pub rubric: Rubric,
     /// The sentence encoder that helps label phases (shared by the workers), if any.
-    pub encoder: Option<std::sync::Arc<crate::embed::MiniLm>>,
+    pub encoder: Option<std::sync::Arc<crate::embed::StaticEncoder>>,
     /// Identifies the weights (see [`model_fingerprint`]).
     pub model_fingerprint: String,
     pub summary: SummaryFormat,
@@ -162,7 +162,7 @@ fn settings_key(cfg: &BatchConfig) -> String {
     h.update(&cfg.model_fingerprint);
     h.update(serde_json::to_vec(&cfg.rubric).unwrap_or_default());
     h.update(if cfg.encoder.is_some() {
-        "encoder=all-minilm-l6-v2"
+        "encoder=all-minilm-l6-v2-static"
     } else {
         "encoder=none"
     });

@@ -85,13 +85,13 @@ pub struct EncoderArgs {
 
 /// The sentence encoder, when it is installed and wanted. When it is not installed
 /// (or damaged), says so on stderr with the fix and goes on with cues alone.
-pub fn load_encoder(args: &EncoderArgs) -> Option<rehearse::embed::MiniLm> {
+pub fn load_encoder(args: &EncoderArgs) -> Option<rehearse::embed::StaticEncoder> {
     if args.no_encoder {
         return None;
     }
     let store = rehearse::transcribe::models::ModelStore::discover();
     let started = std::time::Instant::now();
-    match rehearse::embed::MiniLm::from_store(&store) {
+    match build_or_load_encoder(&store) {
         Ok(enc) => {
             log::info!(
                 "sentence encoder loaded in {:.2} s",
@@ -104,6 +104,37 @@ pub fn load_encoder(args: &EncoderArgs) -> Option<rehearse::embed::MiniLm> {
             None
         }
     }
+}
+
+/// Loads the store's encoder, building its token table first (with a progress bar)
+/// when it has not been built yet.
+pub fn build_or_load_encoder(
+    store: &rehearse::transcribe::models::ModelStore,
+) -> Result<rehearse::embed::StaticEncoder, rehearse::embed::EncoderError> {
+    use rehearse::embed::StaticEncoder;
+    let building = StaticEncoder::needs_build(store)
+        && !matches!(
+            store.encoder_state(false),
+            rehearse::transcribe::models::InstallState::Missing
+        );
+    let bar = indicatif::ProgressBar::new(0);
+    if building {
+        eprintln!(
+            "building the sentence encoder's token table in {} (once; about a minute)",
+            store.encoder_dir().display()
+        );
+        if !interactive_stderr() {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let enc = StaticEncoder::from_store(store, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    enc
 }
 
 fn init_logging(verbose: u8) {

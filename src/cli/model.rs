@@ -200,6 +200,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                 bail!("the sentence encoder is imported from one folder");
             };
             let installed = store.import_encoder(dir)?;
+            super::build_or_load_encoder(&store)?;
             println!(
                 "installed {} (checksums verified) in {}",
                 store.manifest.encoder.name,
@@ -292,6 +293,7 @@ fn download_encoder(store: &ModelStore, base_url: Option<String>) -> Result<Exit
         bar.finish_and_clear();
         got?;
     }
+    super::build_or_load_encoder(store)?;
     println!(
         "installed {} ({}, checksums verified) in {}",
         enc.name,

@@ -19,7 +19,6 @@ use rehearse::analysis::{
 use rehearse::audio::capture;
 use rehearse::audio::recorder::{RecordOptions, StopReason, Tick, record};
 use rehearse::audio::take::TakeWriter;
-use rehearse::embed::MiniLm;
 use rehearse::fsutil::write_atomic;
 use rehearse::report::{Format, formatter};
 use rehearse::takes::{self, TakeStore};
@@ -81,33 +80,15 @@ struct CueTracker<'a> {
     /// Words in the transcript the current report was made from.
     analysed: usize,
     report: Option<rehearse::analysis::Report>,
-    /// Finished sentences go to a thread that encodes them while the speaker goes on,
-    /// so the report after the stop only waits for the last few (the encoder caches).
-    warm: Option<std::sync::mpsc::Sender<Vec<String>>>,
 }
 
 impl<'a> CueTracker<'a> {
-    fn new(rubric: &'a Rubric, encoder: Option<&Arc<MiniLm>>) -> Self {
-        let warm = encoder.map(|enc| {
-            let enc = Arc::clone(enc);
-            let (tx, rx) = std::sync::mpsc::channel::<Vec<String>>();
-            // Ends when the tracker (the sender) is dropped at the end of the take.
-            std::thread::spawn(move || {
-                for texts in rx {
-                    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                    if let Err(e) = enc.encode(&refs) {
-                        log::debug!("encoding during the take: {e}");
-                    }
-                }
-            });
-            tx
-        });
+    fn new(rubric: &'a Rubric) -> Self {
         CueTracker {
             rubric,
             heard: None,
             analysed: 0,
             report: None,
-            warm,
         }
     }
 
@@ -126,14 +107,7 @@ impl<'a> CueTracker<'a> {
                     kind: InputKind::Audio,
                     timing: Timing::Measured,
                 };
-                let report = analyze(&t, input, self.rubric).report;
-                if let Some(tx) = &self.warm {
-                    // All but the last sentence: it may still be growing.
-                    let done = report.sentences.len().saturating_sub(1);
-                    let texts = report.sentences[..done].iter().map(|s| s.text.clone());
-                    let _ = tx.send(texts.collect());
-                }
-                self.report = Some(report);
+                self.report = Some(analyze(&t, input, self.rubric).report);
             }
         }
         live_cue(seconds, self.report.as_ref(), self.rubric).text()
@@ -166,13 +140,11 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
     let (engine, opts) = super::load_engine(&args.engine)?;
     // Loaded before the take so the report after it is not kept waiting; the live cue
     // labels from cues alone, which is fast enough to rerun every few seconds.
-    let encoder = super::load_encoder(&args.encoder)
-        .filter(|e| {
-            rehearse::analysis::prepare_encoder(&rubric, e)
-                .inspect_err(|e| eprintln!("note: phases labelled from cue phrases alone: {e}"))
-                .is_ok()
-        })
-        .map(Arc::new);
+    let encoder = super::load_encoder(&args.encoder).filter(|e| {
+        rehearse::analysis::prepare_encoder(&rubric, e)
+            .inspect_err(|e| eprintln!("note: phases labelled from cue phrases alone: {e}"))
+            .is_ok()
+    });
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -197,7 +169,6 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
     let session = Session {
         args: &args,
         rubric: &rubric,
-        encoder: encoder.as_ref(),
         engine: &engine,
         opts: &opts,
         stop: &stop,
@@ -212,10 +183,7 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
         };
         match end {
             TakeEnd::Recorded => {
-                return take.report(
-                    &rubric,
-                    encoder.as_deref().map(|e| e as &dyn SentenceEncoder),
-                );
+                return take.report(&rubric, encoder.as_ref().map(|e| e as &dyn SentenceEncoder));
             }
             TakeEnd::Restart => {
                 take.discard();
@@ -235,7 +203,6 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
 struct Session<'a> {
     args: &'a PracticeArgs,
     rubric: &'a Rubric,
-    encoder: Option<&'a Arc<MiniLm>>,
     engine: &'a rehearse::transcribe::Engine,
     opts: &'a rehearse::transcribe::DecodeOptions,
     stop: &'a AtomicBool,
@@ -289,12 +256,11 @@ impl Take {
         let Session {
             args,
             rubric,
-            encoder,
             engine,
             opts,
             stop,
         } = *s;
-        let mut cues = CueTracker::new(rubric, encoder);
+        let mut cues = CueTracker::new(rubric);
         let rec_opts = RecordOptions {
             max_seconds: args.max_seconds,
             ..Default::default()

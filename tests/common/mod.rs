@@ -57,7 +57,7 @@ pub fn opts() -> DecodeOptions {
     }
 }
 
-static ENCODER: LazyLock<Option<rehearse::embed::MiniLm>> = LazyLock::new(|| {
+static MINILM: LazyLock<Option<rehearse::embed::MiniLm>> = LazyLock::new(|| {
     let store = ModelStore::discover();
     need(&store.encoder_dir().join("model.safetensors"))?;
     Some(
@@ -66,7 +66,25 @@ static ENCODER: LazyLock<Option<rehearse::embed::MiniLm>> = LazyLock::new(|| {
     )
 });
 
-/// The sentence encoder, loaded once per test binary.
-pub fn encoder() -> Option<&'static rehearse::embed::MiniLm> {
+/// The transformer the encoder's table is distilled from, loaded once per test binary.
+pub fn minilm() -> Option<&'static rehearse::embed::MiniLm> {
+    MINILM.as_ref()
+}
+
+static ENCODER: LazyLock<Option<rehearse::embed::StaticEncoder>> = LazyLock::new(|| {
+    let store = ModelStore::discover();
+    need(
+        &store
+            .encoder_dir()
+            .join(rehearse::embed::StaticEncoder::TABLE),
+    )?;
+    Some(
+        rehearse::embed::StaticEncoder::from_store(&store, &mut |_, _| {})
+            .unwrap_or_else(|e| panic!("loading the sentence encoder: {e}")),
+    )
+});
+
+/// The sentence encoder the coach uses (the distilled table), loaded once per test binary.
+pub fn encoder() -> Option<&'static rehearse::embed::StaticEncoder> {
     ENCODER.as_ref()
 }
