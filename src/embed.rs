@@ -158,11 +158,6 @@ impl MiniLm {
         Ok(table)
     }
 
-    /// Forgets the vectors of sentences seen so far (benchmarks measure a cold start).
-    pub fn clear_cache(&self) {
-        self.cache.clear();
-    }
-
     /// Mean-pooled, unit-length vectors of a batch of sentences (what
     /// sentence-transformers computes for this model).
     fn encode_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
@@ -256,12 +251,6 @@ impl VectorCache {
             })
             .collect()
     }
-
-    fn clear(&self) {
-        if let Ok(mut c) = self.0.lock() {
-            c.clear();
-        }
-    }
 }
 
 /// Sentences as the mean of their tokens' vectors, from a table distilled from
@@ -306,8 +295,7 @@ impl StaticEncoder {
         Self::load(&dir)
     }
 
-    /// Distils `model` and writes the table into `dir` (atomically: a temporary file
-    /// renamed into place).
+    /// Distils `model` and writes the table into `dir` (atomically).
     pub fn build(
         model: &MiniLm,
         dir: &Path,
@@ -315,22 +303,16 @@ impl StaticEncoder {
     ) -> Result<(), EncoderError> {
         let table = model.distill(progress)?;
         let path = dir.join(Self::TABLE);
-        let tmp = dir.join(format!(".{}.tmp", Self::TABLE));
-        let write = || -> candle_core::Result<()> {
-            let rows = table.len() / DIM;
-            let t = Tensor::from_vec(table, (rows, DIM), &Device::Cpu)?;
-            candle_core::safetensors::save(&HashMap::from([("token_vectors", t)]), &tmp)?;
-            std::fs::File::open(&tmp)?.sync_all()?;
-            std::fs::rename(&tmp, &path)?;
-            Ok(())
+        let err = |why: String| EncoderError::Load {
+            path: path.clone(),
+            why,
         };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            EncoderError::Load {
-                path: path.clone(),
-                why: e.to_string(),
-            }
-        })
+        let rows = table.len() / DIM;
+        let t =
+            Tensor::from_vec(table, (rows, DIM), &Device::Cpu).map_err(|e| err(e.to_string()))?;
+        let bytes =
+            safetensors::serialize([("token_vectors", t)], None).map_err(|e| err(e.to_string()))?;
+        crate::fsutil::write_atomic(&path, &bytes).map_err(|e| err(e.to_string()))
     }
 
     /// Loads `tokenizer.json` and the table from `dir`.

@@ -257,16 +257,6 @@ pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> An
     analyze_with(transcript, input, rubric, None)
 }
 
-/// Encodes the rubric's phase examples ahead of time (encoders cache them), so the
-/// report after a live take does not wait for them.
-pub fn prepare_encoder(rubric: &Rubric, encoder: &dyn SentenceEncoder) -> Result<(), EncodeError> {
-    let model = PhaseModel::new(&rubric.phases);
-    if model.uses_encoder() {
-        model.similarities(encoder, &[])?;
-    }
-    Ok(())
-}
-
 /// Runs the whole analysis; the sentence encoder, when given, helps label the phases.
 /// Should it fail, the phases come from the cues alone and the report says so.
 pub fn analyze_with(

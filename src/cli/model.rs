@@ -277,7 +277,7 @@ fn download_encoder(store: &ModelStore, base_url: Option<String>) -> Result<Exit
     for f in &enc.files {
         let url = format!("{}/{}", base.trim_end_matches('/'), f.file);
         let dest = store.encoder_dir().join(&f.file);
-        if fs_sha256(&dest).as_deref() == Some(f.sha256.as_str()) {
+        if rehearse::fsutil::sha256_file(&dest).ok().as_deref() == Some(f.sha256.as_str()) {
             continue;
         }
         eprintln!("downloading {url}");
@@ -317,8 +317,4 @@ fn progress_bar(len: u64) -> ProgressBar {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     bar
-}
-
-fn fs_sha256(path: &std::path::Path) -> Option<String> {
-    rehearse::fsutil::sha256_file(path).ok()
 }

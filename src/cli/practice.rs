@@ -138,13 +138,9 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
     }
     let rubric = Rubric::load(args.rubric.as_deref())?;
     let (engine, opts) = super::load_engine(&args.engine)?;
-    // Loaded before the take so the report after it is not kept waiting; the live cue
-    // labels from cues alone, which is fast enough to rerun every few seconds.
-    let encoder = super::load_encoder(&args.encoder).filter(|e| {
-        rehearse::analysis::prepare_encoder(&rubric, e)
-            .inspect_err(|e| eprintln!("note: phases labelled from cue phrases alone: {e}"))
-            .is_ok()
-    });
+    // Loaded before the take (a missing encoder is reported up front); the final
+    // report uses it, the live cue labels from cues alone.
+    let encoder = super::load_encoder(&args.encoder);
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
