@@ -117,16 +117,14 @@ pub fn build_or_load_encoder(
             store.encoder_state(false),
             rehearse::transcribe::models::InstallState::Missing
         );
-    let bar = indicatif::ProgressBar::new(0);
     if building {
         eprintln!(
             "building the sentence encoder's token table in {} (once; about a minute)",
             store.encoder_dir().display()
         );
-        if !interactive_stderr() {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-        }
-    } else {
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if !(building && interactive_stderr()) {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let enc = StaticEncoder::from_store(store, &mut |done, total| {
