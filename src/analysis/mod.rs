@@ -3,6 +3,7 @@
 
 pub mod checks;
 pub mod cue;
+pub mod features;
 pub mod lexicon;
 pub mod phases;
 pub mod rubric;
@@ -15,10 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::transcript::Transcript;
 use lexicon::{Lexicons, Match};
-use phases::PhaseModel;
-pub use phases::{EncodeError, Phase, SentenceEncoder};
+pub use phases::{EncodeError, Phase, PhaseLabeller, SentenceEncoder};
 pub use rubric::Rubric;
-use sentences::{SplitOptions, split};
+use sentences::{SentenceSpan, SplitOptions, split};
 use text::{Token, tokens_from_words};
 
 pub const REPORT_SCHEMA: &str = "rehearse.report.v1";
@@ -85,10 +85,11 @@ pub struct Report {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PhaseLabels {
-    /// Cue phrases, position and the usual order.
+    /// The trained labeller from the words alone (n-grams) and the phase order. The
+    /// name is kept from report v1, when these were cue phrases.
     #[default]
     Cues,
-    /// The same, plus each sentence's similarity to the rubric's phase examples.
+    /// The same, plus the meaning of each sentence and its neighbours (sentence encoder).
     CuesAndEncoder,
 }
 
@@ -97,10 +98,10 @@ impl PhaseLabels {
     pub fn describe(self) -> &'static str {
         match self {
             PhaseLabels::Cues => {
-                "phases labelled from cue phrases and the usual order (no sentence encoder)"
+                "phases labelled from the words and the usual order (no sentence encoder)"
             }
             PhaseLabels::CuesAndEncoder => {
-                "phases labelled from cue phrases, the usual order and meaning (sentence encoder)"
+                "phases labelled from the words, their meaning (sentence encoder) and the usual order"
             }
         }
     }
@@ -258,40 +259,74 @@ pub fn analyze(transcript: &Transcript, input: InputInfo, rubric: &Rubric) -> An
 }
 
 /// Runs the whole analysis; the sentence encoder, when given, helps label the phases.
-/// Should it fail, the phases come from the cues alone and the report says so.
+/// Should it fail, the phases come from the words alone and the report says so.
 pub fn analyze_with(
     transcript: &Transcript,
     input: InputInfo,
     rubric: &Rubric,
     encoder: Option<&dyn SentenceEncoder>,
 ) -> Analysis {
-    let tokens = tokens_from_words(&transcript.words);
-    let measured = input.timing == Timing::Measured;
-    let spans = split(
-        &tokens,
+    analyze_with_labeller(transcript, input, rubric, encoder, PhaseLabeller::builtin())
+}
+
+/// The units the phases are labelled on: sentences, cut at punctuation, and where
+/// timing is measured also at long pauses (speech recognisers punctuate unreliably).
+pub fn phase_units(tokens: &[Token], measured: bool) -> Vec<SentenceSpan> {
+    split(
+        tokens,
         SplitOptions {
             use_pauses: measured,
             ..SplitOptions::default()
         },
-    );
-    let model = PhaseModel::new(&rubric.phases);
-    let texts: Vec<String> = spans
-        .iter()
-        .map(|s| raw_text(&tokens[s.first..s.last]))
-        .collect();
-    let similarity = encoder.filter(|_| model.uses_encoder()).and_then(|enc| {
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        model
-            .similarities(enc, &refs)
-            .inspect_err(|e| log::warn!("{e}; phases labelled from cues alone"))
-            .ok()
+    )
+}
+
+/// The sentence encoder's vector of every unit, or `None` (with a warning) when it
+/// fails: no vectors, the wrong number, or numbers that are not finite.
+pub fn encode_units(encoder: &dyn SentenceEncoder, texts: &[String]) -> Option<Vec<Vec<f32>>> {
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let checked = encoder.encode(&refs).and_then(|v| {
+        if v.len() != texts.len() {
+            Err(EncodeError(format!(
+                "{} vectors for {} sentences",
+                v.len(),
+                texts.len()
+            )))
+        } else if v.iter().flatten().any(|x| !x.is_finite()) {
+            Err(EncodeError(
+                "it produced a vector that is not finite".into(),
+            ))
+        } else {
+            Ok(v)
+        }
     });
-    let phase_labels = if similarity.is_some() {
+    checked
+        .inspect_err(|e| log::warn!("{e}; phases labelled from the words alone"))
+        .ok()
+}
+
+/// [`analyze_with`] with a given phase labeller (cross-validation trains its own).
+pub fn analyze_with_labeller(
+    transcript: &Transcript,
+    input: InputInfo,
+    rubric: &Rubric,
+    encoder: Option<&dyn SentenceEncoder>,
+    labeller: &PhaseLabeller,
+) -> Analysis {
+    let tokens = tokens_from_words(&transcript.words);
+    let measured = input.timing == Timing::Measured;
+    let spans = phase_units(&tokens, measured);
+    let units: Vec<&[Token]> = spans.iter().map(|s| &tokens[s.first..s.last]).collect();
+    let texts: Vec<String> = units.iter().map(|u| raw_text(u)).collect();
+    let vectors = encoder
+        .filter(|_| rubric.phases.use_encoder)
+        .and_then(|enc| encode_units(enc, &texts));
+    let phase_labels = if vectors.is_some() {
         PhaseLabels::CuesAndEncoder
     } else {
         PhaseLabels::Cues
     };
-    let labels = model.label(&tokens, &spans, similarity.as_deref());
+    let labels = labeller.label(&units, vectors.as_deref());
     let mut token_phase = vec![Phase::Situation; tokens.len()];
     for (s, p) in spans.iter().zip(&labels) {
         token_phase[s.first..s.last].fill(*p);
@@ -524,7 +559,7 @@ pub fn analyze_with(
 }
 
 /// Words as written, with their attached punctuation.
-fn raw_text(tokens: &[Token]) -> String {
+pub fn raw_text(tokens: &[Token]) -> String {
     tokens
         .iter()
         .map(|t| t.raw.as_str())

@@ -1,22 +1,17 @@
-//! Labelling each sentence with a phase of the story.
+//! Labelling each sentence (or clause) of an answer with a phase of the story.
 //!
-//! Method: each sentence gets a score per phase from cue phrases (the rubric's
-//! `[phases.*]` lists: discourse markers, tense and stance, not topic words) and from
-//! where it sits in the answer; a Viterbi pass over a hidden Markov model of the
-//! typical situation → task → failure → response → learning order (with low-probability
-//! loops back) then picks the most likely sequence. The order model is what lets a
-//! sentence with no cues inherit the phase of its neighbours.
-//!
-//! When a [`SentenceEncoder`] is at hand, each sentence's meaning is compared with the
-//! rubric's example sentences for every phase, and the mean similarity adds to the
-//! cue evidence: that catches phrasings no cue list names. The analysis sees only
-//! vectors; the encoder itself lives outside it (`crate::embed`).
+//! Method ([`PhaseLabeller`]): a linear classifier scores each unit from its words
+//! (hashed n-grams) and, when the sentence encoder is installed, from its meaning and
+//! its neighbours' (vectors); a Viterbi pass over the phase order learned from the same
+//! labelled answers then picks the most likely sequence. Both are trained on the
+//! project's corpus (`fixtures/corpus`, docs/accuracy.md) by `rehearse eval train`
+//! and compiled in. The analysis sees only vectors; the encoder itself lives outside
+//! it (`crate::embed`).
 
 use serde::{Deserialize, Serialize};
 
-use super::rubric::PhaseCues;
-use super::sentences::SentenceSpan;
-use super::text::{PhraseSet, Token};
+use super::features::{DENSE_WITH_ENCODER, NgramSpec, UnitFeatures, unit_features};
+use super::text::Token;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -66,38 +61,6 @@ impl Phase {
     }
 }
 
-/// Typical flow between consecutive sentences (rows: from, columns: to). Mostly
-/// forward, with self-loops for multi-sentence phases and small loops back, since
-/// real speech returns ("…and that's why I now…, because back then…").
-const TRANSITIONS: [[f64; 5]; 5] = [
-    // S     T     F     R     L
-    [0.60, 0.20, 0.16, 0.02, 0.02], // situation
-    [0.06, 0.44, 0.44, 0.03, 0.03], // task
-    [0.02, 0.02, 0.66, 0.22, 0.08], // failure
-    [0.01, 0.01, 0.12, 0.58, 0.28], // response
-    [0.01, 0.01, 0.08, 0.06, 0.84], // learning
-];
-/// Where answers start.
-const START: [f64; 5] = [0.70, 0.10, 0.17, 0.01, 0.02];
-/// Where in the answer (0 = start, 1 = end) each phase tends to sit: mean and spread.
-const POSITION: [(f64, f64); 5] = [
-    (0.05, 0.14),
-    (0.15, 0.14),
-    (0.38, 0.20),
-    (0.58, 0.20),
-    (0.85, 0.18),
-];
-/// How strongly cue evidence counts against the position and order priors.
-const CUE_WEIGHT: f64 = 1.1;
-/// How strongly the position prior counts.
-const POSITION_WEIGHT: f64 = 0.7;
-/// Where the lesson usually starts (relative position): answers whose first clear
-/// learning sentence comes later than this have their earlier positions compressed,
-/// so a long failure part is not pulled towards response/learning by the clock.
-const TYPICAL_LEARNING_ONSET: f64 = 0.6;
-/// Cue evidence that marks a sentence as clearly the start of the lesson.
-const LEARNING_ANCHOR: f64 = 2.0;
-
 /// Turns sentences into unit-length vectors whose dot product measures how close
 /// their meanings are.
 pub trait SentenceEncoder {
@@ -110,165 +73,249 @@ pub trait SentenceEncoder {
 #[error("sentence encoder: {0}")]
 pub struct EncodeError(pub String);
 
-/// Per phase, a sentence's mean cosine similarity to that phase's examples.
-pub type PhaseSimilarity = [f64; 5];
+/// The trained labeller, compiled in (`rehearse eval train` writes it).
+const BUILTIN_MODEL: &[u8] = include_bytes!("../../models/phase-labeller.safetensors");
 
-/// Compiled cue lists and examples, one per phase.
-pub struct PhaseModel<'r> {
-    cues: [PhraseSet; 5],
-    examples: [&'r [String]; 5],
-    encoder_weight: f64,
+/// A trained model file that cannot be read (its message says what is wrong).
+#[derive(Debug, thiserror::Error)]
+#[error("phase labeller model: {0}")]
+pub struct ModelError(pub String);
+
+/// One linear layer from a unit's features to a score per phase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    /// Dense feature index → weight per phase.
+    pub dense: Vec<[f32; 5]>,
+    /// N-gram bucket → weight per phase.
+    pub ngrams: Vec<[f32; 5]>,
+    pub bias: [f32; 5],
 }
 
-impl<'r> PhaseModel<'r> {
-    pub fn new(c: &'r PhaseCues) -> PhaseModel<'r> {
-        PhaseModel {
-            cues: [
-                PhraseSet::new(&c.situation.cues),
-                PhraseSet::new(&c.task.cues),
-                PhraseSet::new(&c.failure.cues),
-                PhraseSet::new(&c.response.cues),
-                PhraseSet::new(&c.learning.cues),
-            ],
-            examples: [
-                &c.situation.examples,
-                &c.task.examples,
-                &c.failure.examples,
-                &c.response.examples,
-                &c.learning.examples,
-            ],
-            encoder_weight: c.encoder_weight,
+impl Head {
+    fn scores(&self, f: &UnitFeatures) -> [f64; 5] {
+        let mut s = self.bias.map(f64::from);
+        for (x, w) in f.dense.iter().zip(&self.dense) {
+            for p in 0..5 {
+                s[p] += f64::from(x * w[p]);
+            }
         }
-    }
-
-    /// Whether the rubric gives the encoder anything to do.
-    pub fn uses_encoder(&self) -> bool {
-        self.encoder_weight > 0.0 && self.examples.iter().any(|e| !e.is_empty())
-    }
-
-    /// Each sentence's similarity to each phase's examples (one encoder call for the
-    /// sentences and the examples together; encoders cache what they have seen).
-    pub fn similarities(
-        &self,
-        encoder: &dyn SentenceEncoder,
-        sentences: &[&str],
-    ) -> Result<Vec<PhaseSimilarity>, EncodeError> {
-        let mut texts: Vec<&str> = sentences.to_vec();
-        for ex in &self.examples {
-            texts.extend(ex.iter().map(String::as_str));
-        }
-        let vecs = encoder.encode(&texts)?;
-        if vecs.len() != texts.len() {
-            return Err(EncodeError(format!(
-                "{} vectors for {} sentences",
-                vecs.len(),
-                texts.len()
-            )));
-        }
-        if vecs.iter().flatten().any(|x| !x.is_finite()) {
-            return Err(EncodeError(
-                "it produced a vector that is not finite".into(),
-            ));
-        }
-        let (own, mut rest) = vecs.split_at(sentences.len());
-        let mut groups: Vec<&[Vec<f32>]> = Vec::with_capacity(5);
-        for ex in &self.examples {
-            let (g, r) = rest.split_at(ex.len());
-            groups.push(g);
-            rest = r;
-        }
-        let dot = |a: &[f32], b: &[f32]| -> f64 {
-            a.iter()
-                .zip(b)
-                .map(|(x, y)| f64::from(*x) * f64::from(*y))
-                .sum()
-        };
-        Ok(own
-            .iter()
-            .map(|v| {
-                let mut sim = [f64::NAN; 5];
-                for (p, g) in groups.iter().enumerate() {
-                    if !g.is_empty() {
-                        sim[p] = g.iter().map(|e| dot(v, e)).sum::<f64>() / g.len() as f64;
-                    }
+        for &(b, x) in &f.ngrams {
+            if let Some(w) = self.ngrams.get(b as usize) {
+                for p in 0..5 {
+                    s[p] += f64::from(x * w[p]);
                 }
-                // A phase without examples gets the mean of the others: no evidence
-                // either way, rather than a penalty.
-                let known: Vec<f64> = sim.iter().copied().filter(|x| !x.is_nan()).collect();
-                let mean = known.iter().sum::<f64>() / known.len().max(1) as f64;
-                sim.map(|x| if x.is_nan() { mean } else { x })
-            })
-            .collect())
-    }
-
-    /// Cue evidence per phase for one sentence: each match counts 1, plus 0.5 per
-    /// extra word (longer phrases are more specific).
-    fn cue_scores(&self, tokens: &[Token]) -> [f64; 5] {
-        let mut s = [0.0; 5];
-        for (p, set) in self.cues.iter().enumerate() {
-            s[p] = set
-                .find_all(tokens)
-                .iter()
-                .map(|h| 1.0 + 0.5 * (h.len as f64 - 1.0))
-                .sum();
+            }
         }
         s
     }
+}
 
-    /// The most likely phase of every sentence; `similarity` (one per span, from
-    /// [`Self::similarities`]) adds the encoder's evidence.
-    pub fn label(
-        &self,
-        tokens: &[Token],
-        spans: &[SentenceSpan],
-        similarity: Option<&[PhaseSimilarity]>,
-    ) -> Vec<Phase> {
-        let n = spans.len();
-        if n == 0 {
+/// The phase labeller: a linear classifier per unit, trained on labelled answers,
+/// and a Viterbi pass over the phase order learned from the same answers.
+///
+/// Why this shape: the classifier reads what a sentence *does* (tense, stance,
+/// discourse markers, what it means next to its neighbours), and the order model
+/// lets a sentence with little evidence take its neighbours' phase while keeping
+/// loops back possible. There is deliberately no prior on where in the answer a phase
+/// sits: such a prior pulls a failure-heavy answer towards the target shape and hides
+/// exactly what its speaker needs to hear.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseLabeller {
+    pub spec: NgramSpec,
+    /// With the sentence encoder's vectors.
+    pub with_encoder: Head,
+    /// From the words alone (no encoder installed, or `--no-encoder`).
+    pub words_only: Head,
+    /// Log-probability of each phase following another (rows: from).
+    pub transitions: [[f64; 5]; 5],
+    /// Log-probability of each phase opening an answer.
+    pub start: [f64; 5],
+    /// Log of each phase's share of the training units. The classifier's posteriors are
+    /// divided by it (times `prior_weight`) so the order model is not fed the class
+    /// frequencies twice.
+    pub log_prior: [f64; 5],
+    pub prior_weight: f64,
+    /// What the model was trained on (shown by `rehearse eval`).
+    pub trained_on: String,
+}
+
+impl PhaseLabeller {
+    /// The compiled-in labeller.
+    pub fn builtin() -> &'static PhaseLabeller {
+        static MODEL: std::sync::LazyLock<PhaseLabeller> = std::sync::LazyLock::new(|| {
+            // Checked by a unit test; a broken built-in model is a build defect.
+            PhaseLabeller::from_bytes(BUILTIN_MODEL)
+                .unwrap_or_else(|e| panic!("models/phase-labeller.safetensors: {e}"))
+        });
+        &MODEL
+    }
+
+    /// The features of every unit: n-grams always, vectors when given (one per unit).
+    pub fn features(&self, units: &[&[Token]], vectors: Option<&[Vec<f32>]>) -> Vec<UnitFeatures> {
+        unit_features(units, vectors, self.spec)
+    }
+
+    /// Per unit, the log-probability of each phase from the classifier alone.
+    pub fn unit_log_probs(&self, features: &[UnitFeatures]) -> Vec<[f64; 5]> {
+        features
+            .iter()
+            .map(|f| {
+                let head = if f.dense.is_empty() {
+                    &self.words_only
+                } else {
+                    &self.with_encoder
+                };
+                let s = head.scores(f);
+                let lse = log_sum_exp(&s);
+                s.map(|x| x - lse)
+            })
+            .collect()
+    }
+
+    /// The most likely phase of every unit.
+    pub fn label(&self, units: &[&[Token]], vectors: Option<&[Vec<f32>]>) -> Vec<Phase> {
+        if units.is_empty() {
             return Vec::new();
         }
-        let total = tokens.len().max(1) as f64;
-        let cues: Vec<[f64; 5]> = spans
-            .iter()
-            .map(|s| self.cue_scores(&tokens[s.first..s.last]))
+        let emissions: Vec<[f64; 5]> = self
+            .unit_log_probs(&self.features(units, vectors))
+            .into_iter()
+            .map(|lp| std::array::from_fn(|p| lp[p] - self.prior_weight * self.log_prior[p]))
             .collect();
-        let learning = Phase::Learning.index();
-        let onset = spans.iter().zip(&cues).find_map(|(s, c)| {
-            let start = s.first as f64 / total;
-            let strongest = c.iter().cloned().fold(0.0, f64::max);
-            (start > 0.3 && c[learning] >= LEARNING_ANCHOR && c[learning] >= strongest)
-                .then_some(start)
-        });
-        let place = |pos: f64| match onset {
-            Some(a) if a > TYPICAL_LEARNING_ONSET => {
-                if pos < a {
-                    pos * TYPICAL_LEARNING_ONSET / a
-                } else {
-                    TYPICAL_LEARNING_ONSET
-                        + (pos - a) * (1.0 - TYPICAL_LEARNING_ONSET) / (1.0 - a).max(1e-9)
-                }
-            }
-            _ => pos,
+        viterbi(&emissions, &self.start, &self.transitions)
+    }
+
+    /// Reads a model written by [`PhaseLabeller::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<PhaseLabeller, ModelError> {
+        let (_, meta) = safetensors::SafeTensors::read_metadata(bytes)
+            .map_err(|e| ModelError(e.to_string()))?;
+        let st =
+            safetensors::SafeTensors::deserialize(bytes).map_err(|e| ModelError(e.to_string()))?;
+        let meta = meta.metadata().clone().unwrap_or_default();
+        let meta_f = |k: &str| -> Result<f64, ModelError> {
+            meta.get(k)
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| ModelError(format!("metadata {k} missing or not a number")))
         };
-        let similarity = similarity.filter(|s| s.len() == n);
-        let emissions: Vec<[f64; 5]> = spans
-            .iter()
-            .zip(&cues)
-            .enumerate()
-            .map(|(k, (s, cues))| {
-                let pos = place((s.first + s.last) as f64 / 2.0 / total);
-                let sim = similarity.map(|s| s[k]).unwrap_or_default();
-                let mut e = [0.0; 5];
-                for p in 0..5 {
-                    let (mu, sd) = POSITION[p];
-                    e[p] = CUE_WEIGHT * cues[p] - POSITION_WEIGHT * 0.5 * ((pos - mu) / sd).powi(2)
-                        + self.encoder_weight * sim[p];
-                }
-                let lse = log_sum_exp(&e);
-                e.map(|x| x - lse)
+        let buckets = meta_f("ngram_buckets")? as usize;
+        let tensor = |name: &str, rows: usize| -> Result<Vec<f32>, ModelError> {
+            let t = st
+                .tensor(name)
+                .map_err(|e| ModelError(format!("{name}: {e}")))?;
+            if t.dtype() != safetensors::Dtype::F32
+                || t.shape().iter().product::<usize>() != rows * 5
+            {
+                return Err(ModelError(format!(
+                    "{name} is {:?} {:?}, expected {rows}x5 f32",
+                    t.dtype(),
+                    t.shape()
+                )));
+            }
+            Ok(t.data()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect())
+        };
+        let rows = |v: Vec<f32>| -> Vec<[f32; 5]> {
+            v.chunks_exact(5)
+                .map(|c| [c[0], c[1], c[2], c[3], c[4]])
+                .collect()
+        };
+        let five = |name: &str| -> Result<[f64; 5], ModelError> {
+            let v = tensor(name, 1)?;
+            Ok(std::array::from_fn(|i| f64::from(v[i])))
+        };
+        let head = |prefix: &str, dense: usize| -> Result<Head, ModelError> {
+            let bias = tensor(&format!("{prefix}.bias"), 1)?;
+            Ok(Head {
+                dense: rows(tensor(&format!("{prefix}.dense"), dense)?),
+                ngrams: rows(tensor(&format!("{prefix}.ngrams"), buckets)?),
+                bias: [bias[0], bias[1], bias[2], bias[3], bias[4]],
             })
-            .collect();
-        viterbi(&emissions)
+        };
+        let t = tensor("transitions", 5)?;
+        let m = PhaseLabeller {
+            spec: NgramSpec {
+                buckets,
+                scale: meta_f("ngram_scale")? as f32,
+            },
+            with_encoder: head("with_encoder", DENSE_WITH_ENCODER)?,
+            words_only: head("words_only", 0)?,
+            transitions: std::array::from_fn(|r| std::array::from_fn(|c| f64::from(t[r * 5 + c]))),
+            start: five("start")?,
+            log_prior: five("log_prior")?,
+            prior_weight: meta_f("prior_weight")?,
+            trained_on: meta.get("trained_on").cloned().unwrap_or_default(),
+        };
+        let finite = |xs: &[f32]| xs.iter().all(|x| x.is_finite());
+        let heads_ok = [&m.with_encoder, &m.words_only]
+            .iter()
+            .all(|h| finite(&h.bias) && h.dense.iter().chain(&h.ngrams).all(|w| finite(w)));
+        let order_ok = m
+            .transitions
+            .iter()
+            .flatten()
+            .chain(&m.start)
+            .chain(&m.log_prior)
+            .all(|x| x.is_finite() && *x <= 0.0);
+        if !(heads_ok && order_ok && m.prior_weight.is_finite() && buckets > 0) {
+            return Err(ModelError(
+                "weights are not finite, or probabilities above 1".into(),
+            ));
+        }
+        Ok(m)
+    }
+
+    /// The model as a safetensors file (weights f32, settings in the metadata).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ModelError> {
+        use safetensors::tensor::TensorView;
+        let flat = |rows: &[[f32; 5]]| -> Vec<u8> {
+            rows.iter()
+                .flatten()
+                .flat_map(|x| x.to_le_bytes())
+                .collect()
+        };
+        let f64s =
+            |xs: &[f64]| -> Vec<u8> { xs.iter().flat_map(|x| (*x as f32).to_le_bytes()).collect() };
+        let mut data: Vec<(String, Vec<u8>, Vec<usize>)> = Vec::new();
+        for (prefix, h) in [
+            ("with_encoder", &self.with_encoder),
+            ("words_only", &self.words_only),
+        ] {
+            data.push((
+                format!("{prefix}.dense"),
+                flat(&h.dense),
+                vec![h.dense.len(), 5],
+            ));
+            data.push((
+                format!("{prefix}.ngrams"),
+                flat(&h.ngrams),
+                vec![h.ngrams.len(), 5],
+            ));
+            data.push((format!("{prefix}.bias"), flat(&[h.bias]), vec![5]));
+        }
+        let t: Vec<f64> = self.transitions.iter().flatten().copied().collect();
+        data.push(("transitions".into(), f64s(&t), vec![5, 5]));
+        data.push(("start".into(), f64s(&self.start), vec![5]));
+        data.push(("log_prior".into(), f64s(&self.log_prior), vec![5]));
+        let views: Vec<(String, TensorView)> = data
+            .iter()
+            .map(|(n, d, shape)| {
+                TensorView::new(safetensors::Dtype::F32, shape.clone(), d)
+                    .map(|v| (n.clone(), v))
+                    .map_err(|e| ModelError(e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        let meta: std::collections::HashMap<String, String> = [
+            ("ngram_buckets", self.spec.buckets.to_string()),
+            ("ngram_scale", self.spec.scale.to_string()),
+            ("prior_weight", self.prior_weight.to_string()),
+            ("trained_on", self.trained_on.clone()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        safetensors::serialize(views, Some(meta)).map_err(|e| ModelError(e.to_string()))
     }
 }
 
@@ -277,18 +324,23 @@ fn log_sum_exp(xs: &[f64; 5]) -> f64 {
     m + xs.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
 }
 
-fn viterbi(emissions: &[[f64; 5]]) -> Vec<Phase> {
+/// The most likely phase sequence under the order model.
+pub fn viterbi(
+    emissions: &[[f64; 5]],
+    start: &[f64; 5],
+    transitions: &[[f64; 5]; 5],
+) -> Vec<Phase> {
     let n = emissions.len();
-    let mut score = [0.0; 5];
-    for p in 0..5 {
-        score[p] = START[p].ln() + emissions[0][p];
+    if n == 0 {
+        return Vec::new();
     }
+    let mut score: [f64; 5] = std::array::from_fn(|p| start[p] + emissions[0][p]);
     let mut back = vec![[0usize; 5]; n];
     for t in 1..n {
         let mut next = [f64::NEG_INFINITY; 5];
         for to in 0..5 {
             for from in 0..5 {
-                let s = score[from] + TRANSITIONS[from][to].ln();
+                let s = score[from] + transitions[from][to];
                 if s > next[to] {
                     next[to] = s;
                     back[t][to] = from;
@@ -312,53 +364,147 @@ fn viterbi(emissions: &[[f64; 5]]) -> Vec<Phase> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::TEXTBOOK_ANSWER as TEXTBOOK;
+    use crate::analysis::features::VECTOR_DIM;
     use crate::analysis::rubric::Rubric;
-    use crate::analysis::sentences::{SplitOptions, split};
     use crate::analysis::text::{tokens_from_words, transcript_from_text};
+    use crate::analysis::{
+        InputInfo, InputKind, PhaseLabels, Timing, analyze, analyze_with, analyze_with_labeller,
+        phase_units,
+    };
 
-    fn label(text: &str) -> Vec<Phase> {
+    fn units(text: &str) -> (Vec<Token>, Vec<(usize, usize)>) {
         let t = tokens_from_words(&transcript_from_text(text, 150.0).words);
-        let spans = split(&t, SplitOptions::default());
-        PhaseModel::new(&Rubric::builtin().phases).label(&t, &spans, None)
+        let spans = phase_units(&t, false)
+            .iter()
+            .map(|s| (s.first, s.last))
+            .collect();
+        (t, spans)
+    }
+
+    fn label_with(model: &PhaseLabeller, text: &str, vectors: Option<&[Vec<f32>]>) -> Vec<Phase> {
+        let (t, spans) = units(text);
+        let u: Vec<&[Token]> = spans.iter().map(|&(a, b)| &t[a..b]).collect();
+        model.label(&u, vectors)
+    }
+
+    #[test]
+    fn the_built_in_model_loads_and_round_trips() {
+        let m = PhaseLabeller::builtin();
+        assert_eq!(m.with_encoder.dense.len(), DENSE_WITH_ENCODER);
+        assert_eq!(m.words_only.ngrams.len(), m.spec.buckets);
+        let again = PhaseLabeller::from_bytes(&m.to_bytes().expect("writes")).expect("reads");
+        assert_eq!(&again, m);
     }
 
     #[test]
     fn a_textbook_answer_follows_the_five_phases() {
-        let got = label(TEXTBOOK);
         assert_eq!(
-            got,
-            vec![
-                Phase::Situation,
-                Phase::Task,
-                Phase::Failure,
-                Phase::Response,
-                Phase::Learning
-            ]
+            label_with(PhaseLabeller::builtin(), TEXTBOOK, None),
+            Phase::ALL.to_vec()
         );
     }
 
     #[test]
     fn empty_input_has_no_phases() {
-        assert!(label("").is_empty());
+        assert!(label_with(PhaseLabeller::builtin(), "", None).is_empty());
+    }
+
+    /// A model that knows nothing: every phase equally likely everywhere, except what
+    /// a test gives it.
+    fn blank() -> PhaseLabeller {
+        let uniform = (0.2f64).ln();
+        PhaseLabeller {
+            spec: NgramSpec {
+                buckets: 16,
+                scale: 1.0,
+            },
+            with_encoder: Head {
+                dense: vec![[0.0; 5]; DENSE_WITH_ENCODER],
+                ngrams: vec![[0.0; 5]; 16],
+                bias: [0.0; 5],
+            },
+            words_only: Head {
+                dense: Vec::new(),
+                ngrams: vec![[0.0; 5]; 16],
+                bias: [0.0; 5],
+            },
+            transitions: [[uniform; 5]; 5],
+            start: [uniform; 5],
+            log_prior: [uniform; 5],
+            prior_weight: 1.0,
+            trained_on: "test".into(),
+        }
+    }
+
+    #[test]
+    fn the_order_model_decides_what_the_words_leave_open() {
+        // Evidence for failure in the first unit only (the bias of the first unit is
+        // the same as the others', so use the order): failure may only follow itself.
+        let mut m = blank();
+        m.start = [
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            0.0,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        m.transitions = [[f64::NEG_INFINITY; 5]; 5];
+        m.transitions[2][2] = 0.0;
+        assert_eq!(
+            label_with(&m, "One. Two. Three.", None),
+            vec![Phase::Failure; 3]
+        );
+        // A loop back is possible when the order model allows it and the words ask.
+        let mut m = blank();
+        m.words_only.bias = [0.0, 0.0, 0.0, 0.0, 1.0];
+        assert_eq!(label_with(&m, "One. Two.", None), vec![Phase::Learning; 2]);
+    }
+
+    #[test]
+    fn vectors_move_a_unit_when_the_encoder_head_says_so() {
+        let mut m = blank();
+        // The first vector dimension of the unit itself speaks for failure.
+        m.with_encoder.dense[0] = [0.0, 0.0, 5.0, 0.0, 0.0];
+        m.with_encoder.bias = [0.0, 0.0, 0.0, 0.0, 1.0];
+        let v = |x: f32| {
+            let mut v = vec![0f32; VECTOR_DIM];
+            v[0] = x;
+            v[1] = (1.0 - x * x).sqrt();
+            v
+        };
+        let got = label_with(&m, "One. Two.", Some(&[v(1.0), v(0.0)]));
+        assert_eq!(got, vec![Phase::Failure, Phase::Learning]);
+        // Without vectors the words-only head decides (here: no evidence, bias 0).
+        let got = label_with(&m, "One. Two.", None);
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn damaged_model_files_are_refused() {
+        assert!(PhaseLabeller::from_bytes(b"not a model").is_err());
+        let mut m = blank();
+        m.words_only.ngrams[3][1] = f32::NAN;
+        let bytes = m.to_bytes().expect("writes");
+        let e = PhaseLabeller::from_bytes(&bytes).expect_err("NaN weights");
+        assert!(e.to_string().contains("not finite"), "{e}");
+        let mut m = blank();
+        m.start[0] = 0.5; // a probability above 1
+        assert!(PhaseLabeller::from_bytes(&m.to_bytes().expect("writes")).is_err());
     }
 
     /// Stands in for a real encoder: a sentence's vector marks which of a few made-up
-    /// marker words it contains, so similarities are known exactly.
+    /// marker words it contains.
     struct MarkerEncoder;
-    const MARKERS: [&str; 3] = ["walrus", "zebra", "okapi"];
     impl SentenceEncoder for MarkerEncoder {
         fn encode(&self, sentences: &[&str]) -> Result<Vec<Vec<f32>>, EncodeError> {
             Ok(sentences
                 .iter()
                 .map(|s| {
-                    let s = s.to_lowercase();
-                    let mut v: Vec<f32> = MARKERS
-                        .iter()
-                        .map(|m| f32::from(u8::from(s.contains(m))))
-                        .collect();
-                    v.push(0.5); // every sentence shares a little meaning
-                    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-                    v.iter().map(|x| x / norm).collect()
+                    let mut v = vec![0f32; VECTOR_DIM];
+                    v[0] = f32::from(u8::from(s.to_lowercase().contains("walrus")));
+                    v[1] = 1.0 - v[0];
+                    v
                 })
                 .collect())
         }
@@ -375,86 +521,12 @@ mod tests {
     struct NanEncoder;
     impl SentenceEncoder for NanEncoder {
         fn encode(&self, s: &[&str]) -> Result<Vec<Vec<f32>>, EncodeError> {
-            Ok(s.iter().map(|_| vec![f32::NAN; 4]).collect())
+            Ok(s.iter().map(|_| vec![f32::NAN; VECTOR_DIM]).collect())
         }
     }
 
-    fn marker_rubric() -> Rubric {
-        let mut r = Rubric::builtin();
-        for (p, ex) in [
-            (&mut r.phases.failure, vec!["the walrus"]),
-            (&mut r.phases.learning, vec!["a zebra", "the okapi"]),
-            (&mut r.phases.situation, vec![]),
-            (&mut r.phases.task, vec![]),
-            (&mut r.phases.response, vec![]),
-        ] {
-            p.examples = ex.into_iter().map(String::from).collect();
-        }
-        r
-    }
-
-    use crate::analysis::TEXTBOOK_ANSWER as TEXTBOOK;
-
     #[test]
-    fn similarity_is_the_mean_over_a_phases_examples() {
-        let rubric = marker_rubric();
-        let model = PhaseModel::new(&rubric.phases);
-        let sims = model
-            .similarities(&MarkerEncoder, &["A walrus and a zebra."])
-            .expect("encodes");
-        // Norms: the sentence (1, 1, 0, 0.5) is 1.5, each example (one marker, 0.5) 1.118.
-        let (both, one) = (1.0 / 1.5, 1.0 / 1.25f64.sqrt());
-        let walrus = (1.0 + 0.25) * both * one;
-        let zebra = walrus;
-        let okapi = 0.25 * both * one;
-        let learning = (zebra + okapi) / 2.0;
-        // Phases without examples get the mean of the others.
-        let rest = (walrus + learning) / 2.0;
-        let want = [rest, rest, walrus, rest, learning];
-        for p in 0..5 {
-            assert!(
-                (sims[0][p] - want[p]).abs() < 1e-6,
-                "{p}: {:?} vs {want:?}",
-                sims[0]
-            );
-        }
-    }
-
-    /// The encoder's evidence can move a sentence the cues and order would place
-    /// elsewhere: a closing sentence that, by meaning, is about the failure.
-    #[test]
-    fn the_encoder_can_carry_a_sentence_no_cue_names() {
-        let rubric = marker_rubric();
-        let text = format!("{TEXTBOOK} The walrus thing still comes up at parties.");
-        let t = tokens_from_words(&transcript_from_text(&text, 150.0).words);
-        let spans = split(&t, SplitOptions::default());
-        let model = PhaseModel::new(&rubric.phases);
-        let plain = model.label(&t, &spans, None);
-        assert_eq!(plain.last(), Some(&Phase::Learning));
-        let texts: Vec<String> = spans
-            .iter()
-            .map(|s| {
-                t[s.first..s.last]
-                    .iter()
-                    .map(|w| w.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect();
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let sims = model.similarities(&MarkerEncoder, &refs).expect("encodes");
-        let helped = model.label(&t, &spans, Some(&sims));
-        assert_eq!(helped.last(), Some(&Phase::Failure));
-        assert_eq!(helped[..5], plain[..5], "the rest keeps its labels");
-        // Weight 0 switches the encoder off.
-        let mut off = rubric.clone();
-        off.phases.encoder_weight = 0.0;
-        assert!(!PhaseModel::new(&off.phases).uses_encoder());
-    }
-
-    #[test]
-    fn a_failing_encoder_leaves_the_cue_labels_and_says_so() {
-        use crate::analysis::{InputInfo, InputKind, PhaseLabels, Timing, analyze, analyze_with};
+    fn a_failing_encoder_leaves_the_word_labels_and_says_so() {
         let rubric = Rubric::builtin();
         let t = transcript_from_text(TEXTBOOK, 150.0);
         let input = InputInfo {
@@ -470,7 +542,19 @@ mod tests {
         assert_eq!(phases(&broken), phases(&plain));
         let nan = analyze_with(&t, input.clone(), &rubric, Some(&NanEncoder)).report;
         assert_eq!(nan.phase_labels, PhaseLabels::Cues);
-        let marked = analyze_with(&t, input, &rubric, Some(&MarkerEncoder)).report;
-        assert_eq!(marked.phase_labels, PhaseLabels::CuesAndEncoder);
+        // A working encoder is used, and its vectors reach the labeller.
+        let mut m = blank();
+        m.with_encoder.dense[0] = [0.0, 0.0, 9.0, 0.0, 0.0];
+        let text = "We met. The walrus escaped. We met again.";
+        let a = analyze_with_labeller(
+            &transcript_from_text(text, 150.0),
+            input,
+            &rubric,
+            Some(&MarkerEncoder),
+            &m,
+        )
+        .report;
+        assert_eq!(a.phase_labels, PhaseLabels::CuesAndEncoder);
+        assert_eq!(a.sentences[1].phase, Phase::Failure);
     }
 }

@@ -33,7 +33,7 @@ pub struct Rubric {
     /// Check id → weight in the overall score.
     pub weights: BTreeMap<String, f64>,
     pub lexicon: Lexicon,
-    pub phases: PhaseCues,
+    pub phases: PhaseSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,26 +87,13 @@ pub struct Lexicon {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PhaseCues {
-    /// How much the sentence encoder's similarity to each phase's examples counts
-    /// (log-odds per unit of cosine similarity); 0 turns it off.
-    pub encoder_weight: f64,
-    pub situation: Cues,
-    pub task: Cues,
-    pub failure: Cues,
-    pub response: Cues,
-    pub learning: Cues,
+pub struct PhaseSettings {
+    /// Whether the phase labeller reads the sentence encoder's vectors (when installed).
+    pub use_encoder: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Cues {
-    pub cues: Vec<String>,
-    /// Example sentences of the phase, compared with each sentence of the answer by
-    /// the sentence encoder (when it is installed).
-    #[serde(default)]
-    pub examples: Vec<String>,
-}
+/// Keys of rubric version 1 that the trained phase labeller replaced.
+const RETIRED_PHASE_KEYS: &[&str] = &["encoder_weight", "cues", "examples"];
 
 fn merge(base: &mut toml::Value, over: toml::Value) {
     match (base, over) {
@@ -122,6 +109,24 @@ fn merge(base: &mut toml::Value, over: toml::Value) {
         }
         (slot, v) => *slot = v,
     }
+}
+
+/// The first phase-cue key of the old rubric format in a user's file, if any.
+fn retired_phase_key(over: &toml::Value) -> Option<String> {
+    let phases = over.get("phases")?.as_table()?;
+    for (k, v) in phases {
+        if RETIRED_PHASE_KEYS.contains(&k.as_str()) {
+            return Some(format!("phases.{k}"));
+        }
+        if let Some(t) = v.as_table()
+            && let Some(inner) = t
+                .keys()
+                .find(|k2| RETIRED_PHASE_KEYS.contains(&k2.as_str()))
+        {
+            return Some(format!("phases.{k}.{inner}"));
+        }
+    }
+    None
 }
 
 impl Rubric {
@@ -154,6 +159,14 @@ impl Rubric {
             path: PathBuf::from("built-in"),
             message: e.to_string(),
         })?;
+        if let Some(key) = retired_phase_key(&over) {
+            return Err(RubricError::Invalid {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{key} is no longer used: the phases are labelled by a classifier trained on labelled answers (docs/accuracy.md). Remove it; `[phases] use_encoder = false` labels from the words alone"
+                ),
+            });
+        }
         merge(&mut base, over);
         let rubric: Rubric =
             base.try_into()
@@ -186,10 +199,6 @@ impl Rubric {
         }
         if t.text_wpm <= 0.0 {
             return Err("targets: text_wpm must be positive".into());
-        }
-        let w = self.phases.encoder_weight;
-        if !(w.is_finite() && w >= 0.0) {
-            return Err("phases: encoder_weight must be a non-negative number".into());
         }
         if self.weights.values().any(|w| *w < 0.0 || !w.is_finite()) {
             return Err("weights: every weight must be a non-negative number".into());
@@ -232,6 +241,15 @@ mod tests {
             .expect_err("typo");
         assert!(
             e.to_string().contains("duraton_max_s") && e.to_string().contains("mine.toml"),
+            "{e}"
+        );
+        let e = Rubric::from_override_str(
+            "[phases.failure]\ncues = [\"oops\"]\n",
+            Path::new("old.toml"),
+        )
+        .expect_err("retired key");
+        assert!(
+            e.to_string().contains("phases.failure.cues") && e.to_string().contains("use_encoder"),
             "{e}"
         );
         let e =

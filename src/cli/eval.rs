@@ -6,20 +6,60 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Subcommand;
 
-use rehearse::analysis::Rubric;
+use rehearse::analysis::{PhaseLabeller, Rubric, SentenceEncoder};
 use rehearse::eval::corpus;
+use rehearse::eval::train::{self, TrainOptions};
 
 #[derive(Subcommand, Debug)]
 pub enum EvalCommand {
-    /// Word-level phase accuracy and the confusion matrix on a labeled corpus folder.
+    /// Word-level phase accuracy and the confusion matrix on labeled corpus folders.
     Corpus {
-        /// Folder of labeled answers (schema: ../shared/corpus/README.md).
-        dir: PathBuf,
+        /// Folders of labeled answers (schema: ../shared/corpus/README.md).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
         /// A rubric file whose values replace the built-in ones.
         #[arg(long)]
         rubric: Option<PathBuf>,
+        /// Cross-validate instead of using the built-in labeller: each answer is labelled
+        /// by a model trained on the other authors' answers in DIRS.
+        #[arg(long)]
+        cv: bool,
         #[command(flatten)]
         encoder: super::EncoderArgs,
+    },
+    /// Word-level agreement between the corpus labels and a second, independent
+    /// labelling (fixtures/corpus/double): the ceiling for any labeller.
+    Agreement {
+        /// Folder of second labellings ({"id", "phases": [...]} per answer).
+        double: PathBuf,
+        /// Folders holding the labelled answers they refer to.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+    },
+    /// Phase accuracy from speech: each labeled answer's spoken rendering
+    /// (AUDIO/<id>.wav, scripts/make-fixtures) is transcribed and scored, and the
+    /// recognised words are aligned with the labeled ones.
+    Speech {
+        /// Folders of labeled answers.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Folder holding <id>.wav renderings; answers without one are skipped.
+        #[arg(long)]
+        audio: PathBuf,
+        #[command(flatten)]
+        engine: super::EngineArgs,
+        #[command(flatten)]
+        encoder: super::EncoderArgs,
+    },
+    /// Train the phase labeller on labeled corpus folders and write the model file
+    /// (the built-in one is models/phase-labeller.safetensors).
+    Train {
+        /// Folders of labeled answers.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the model (atomically).
+        #[arg(long, short = 'o')]
+        output: PathBuf,
     },
     /// Filler recall and word error rate on spoken renderings of labeled answers
     /// (AUDIO/<id>.wav for each CORPUS/<id>.json), with and without a filler prompt.
@@ -39,21 +79,77 @@ pub enum EvalCommand {
 pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
     match cmd {
         EvalCommand::Corpus {
-            dir,
+            dirs,
             rubric,
+            cv,
             encoder,
         } => {
             let rubric = Rubric::load(rubric.as_deref())?;
-            let items = corpus::load_dir(&dir)?;
+            let items = corpus::load_dirs(&dirs)?;
             let encoder = super::load_encoder(&encoder);
-            let acc = corpus::phase_accuracy(
-                &items,
-                &rubric,
-                encoder
-                    .as_ref()
-                    .map(|e| e as &dyn rehearse::analysis::SentenceEncoder),
-            );
+            let encoder = encoder.as_ref().map(|e| e as &dyn SentenceEncoder);
+            let acc = if cv {
+                let opts = TrainOptions::default();
+                let prepared = train::prepare(&items, &rubric, encoder, opts.spec);
+                let models = train::cross_validate(&prepared, &opts)?;
+                let model_of = |item: &corpus::Item| {
+                    models
+                        .iter()
+                        .find(|(a, _)| a == item.author())
+                        .map(|(_, m)| m)
+                        .unwrap_or_else(|| PhaseLabeller::builtin())
+                };
+                corpus::phase_accuracy_by(&items, &rubric, encoder, &model_of)
+            } else {
+                corpus::phase_accuracy(&items, &rubric, encoder)
+            };
             print!("{}", corpus::markdown(&acc));
+            Ok(ExitCode::SUCCESS)
+        }
+        EvalCommand::Speech {
+            dirs,
+            audio,
+            engine,
+            encoder,
+        } => speech(&dirs, &audio, &engine, &encoder),
+        EvalCommand::Agreement { double, dirs } => {
+            let items = corpus::load_dirs(&dirs)?;
+            let second = corpus::load_second_labels(&double)?;
+            let rows = corpus::agreement(&items, &second).map_err(anyhow::Error::msg)?;
+            println!("| answer | words | agreement |\n|---|---:|---:|");
+            for (id, words, agreed) in &rows {
+                println!(
+                    "| {id} | {words} | {:.1}% |",
+                    100.0 * *agreed as f64 / *words as f64
+                );
+            }
+            let words: usize = rows.iter().map(|r| r.1).sum();
+            let agreed: usize = rows.iter().map(|r| r.2).sum();
+            println!(
+                "\nWord-level agreement over {} answers ({words} words): **{:.1}%**",
+                rows.len(),
+                100.0 * agreed as f64 / words.max(1) as f64
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        EvalCommand::Train { dirs, output } => {
+            let rubric = Rubric::builtin();
+            let items = corpus::load_dirs(&dirs)?;
+            let encoder = super::load_encoder(&super::EncoderArgs::default());
+            let Some(encoder) = encoder else {
+                anyhow::bail!("training needs the sentence encoder (see the note above)");
+            };
+            let opts = TrainOptions::default();
+            let prepared = train::prepare(&items, &rubric, Some(&encoder), opts.spec);
+            let refs: Vec<_> = prepared.iter().collect();
+            let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+            let model = train::train(
+                &refs,
+                &opts,
+                &format!("{} answers from {}", items.len(), names.join(", ")),
+            )?;
+            rehearse::fsutil::write_atomic(&output, &model.to_bytes()?)?;
+            eprintln!("wrote {} ({})", output.display(), model.trained_on);
             Ok(ExitCode::SUCCESS)
         }
         EvalCommand::Fillers {
@@ -152,5 +248,55 @@ fn fillers(
             secs
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn speech(
+    dirs: &[PathBuf],
+    audio: &std::path::Path,
+    engine_args: &super::EngineArgs,
+    encoder_args: &super::EncoderArgs,
+) -> Result<ExitCode> {
+    use rehearse::analysis::{InputInfo, InputKind, Timing, analyze_with};
+    let rubric = Rubric::builtin();
+    let items: Vec<_> = corpus::load_dirs(dirs)?
+        .into_iter()
+        .filter(|i| audio.join(format!("{}.wav", i.id)).is_file())
+        .collect();
+    if items.is_empty() {
+        anyhow::bail!(
+            "no labeled answer has a rendering <id>.wav in {}",
+            audio.display()
+        );
+    }
+    let (engine, opts) = super::load_engine(engine_args)?;
+    let encoder = super::load_encoder(encoder_args);
+    let encoder = encoder.as_ref().map(|e| e as &dyn SentenceEncoder);
+    let mut state = engine.new_state()?;
+    let mut confusion = [[0usize; 5]; 5];
+    let mut scores = Vec::new();
+    for item in &items {
+        let path = audio.join(format!("{}.wav", item.id));
+        let pcm = rehearse::audio::decode_wav_16k(&path, &mut |_, _| {})?;
+        let t = engine.transcribe(&mut state, &pcm.samples, &opts, None)?;
+        let a = analyze_with(
+            &t,
+            InputInfo {
+                path: path.display().to_string(),
+                kind: InputKind::Audio,
+                timing: Timing::Measured,
+            },
+            &rubric,
+            encoder,
+        );
+        scores.push(corpus::speech_item_score(item, &a, &mut confusion));
+    }
+    print!(
+        "{}",
+        corpus::markdown(&corpus::PhaseAccuracy {
+            items: scores,
+            confusion,
+        })
+    );
     Ok(ExitCode::SUCCESS)
 }
