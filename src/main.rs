@@ -3,17 +3,21 @@
 mod cli;
 
 fn main() -> std::process::ExitCode {
-    return_big_buffers_to_the_system();
-    cli::main()
+    cli::main(return_big_buffers_to_the_system)
 }
 
+/// Called by the CLI before it starts any thread, for every command but the
+/// developer's `eval` (whose training allocates big tensors at every step, which with
+/// this setting would be mapped and unmapped each time).
+///
 /// glibc raises its mmap threshold each time a big mmapped buffer is freed, after which
 /// the 10 MB audio buffers of the next answers come from the heap and stay resident: a
 /// batch of 3-minute answers peaked at 255 MB instead of 223 MB (BENCHMARKS.md). A fixed
 /// threshold keeps big buffers in their own mappings, returned when freed.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn return_big_buffers_to_the_system() {
-    // SAFETY: mallopt only sets an allocator parameter; called before any thread starts.
+    // SAFETY: mallopt only sets an allocator parameter; called before any thread starts
+    // (the CLI has only parsed its arguments).
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }

@@ -17,6 +17,10 @@ pub struct Transcript {
     pub duration_s: f64,
     pub segments: Vec<Segment>,
     pub words: Vec<Word>,
+    /// What the recogniser wrote over silence or non-speech ("you.", "Thank you."):
+    /// kept for inspection, never counted as speech.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_speech: Vec<Word>,
 }
 
 /// Which model and settings produced a transcript (for reproducibility).
@@ -65,6 +69,7 @@ impl Transcript {
             duration_s,
             segments: Vec::new(),
             words: Vec::new(),
+            not_speech: Vec::new(),
         }
     }
 

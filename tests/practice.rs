@@ -124,9 +124,8 @@ fn a_take_recorded_from_the_file_backed_device_matches_the_source() {
     assert!(r > 0.99, "correlation {r}");
     // The transcript matches the one made from the file directly.
     let engine = common::engine().expect("engine");
-    let mut state = engine.new_state().expect("state");
     let direct = engine
-        .transcribe(&mut state, &source.samples, &common::opts(), None)
+        .transcribe(&source.samples, &common::opts(), None)
         .expect("direct");
     let t: rehearse::transcript::Transcript =
         serde_json::from_str(&std::fs::read_to_string(take.join("transcript.json")).expect("read"))

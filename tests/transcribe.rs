@@ -17,10 +17,9 @@ fn engine_and_audio(path: &std::path::Path) -> Option<(&'static Engine, Vec<f32>
 
 fn transcribe(path: &std::path::Path) -> Option<Transcript> {
     let (engine, samples) = engine_and_audio(path)?;
-    let mut state = engine.new_state().expect("state");
     Some(
         engine
-            .transcribe(&mut state, &samples, &common::opts(), None)
+            .transcribe(&samples, &common::opts(), None)
             .expect("transcribe"),
     )
 }
@@ -179,7 +178,6 @@ fn short_stretches_are_transcribed_without_repeating_themselves() {
     let Some((engine, samples)) = engine_and_audio(&common::fixture("answers/dev-04.wav")) else {
         return;
     };
-    let mut state = engine.new_state().expect("state");
     let rate = 16_000.0;
     for (start_s, secs) in [
         (10.2_f64, 1.8_f64),
@@ -191,7 +189,7 @@ fn short_stretches_are_transcribed_without_repeating_themselves() {
         let a = (start_s * rate) as usize;
         let b = ((start_s + secs) * rate) as usize;
         let t = engine
-            .transcribe(&mut state, &samples[a..b], &common::opts(), None)
+            .transcribe(&samples[a..b], &common::opts(), None)
             .expect("transcribe");
         // The voice speaks about 2.5-3 words a second; a loop doubles that or more.
         let limit = (secs * 4.5).ceil() as usize + 2;
@@ -210,11 +208,10 @@ fn a_prompt_longer_than_the_tokenizer_buffer_still_transcribes() {
     let Some((engine, samples)) = engine_and_audio(&common::fixture("jfk.wav")) else {
         return;
     };
-    let mut state = engine.new_state().expect("state");
     let mut opts = common::opts();
     opts.initial_prompt = Some("Um, so, uh, I was, like, working on it. ".repeat(200));
     let t = engine
-        .transcribe(&mut state, &samples, &opts, None)
+        .transcribe(&samples, &opts, None)
         .expect("transcribe with a long prompt");
     let reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.";
     assert!(

@@ -269,16 +269,21 @@ pub fn analyze_with(
     analyze_with_labeller(transcript, input, rubric, encoder, PhaseLabeller::builtin())
 }
 
+/// The shortest clause a run-on sentence is cut into for labelling.
+const RUN_ON_CLAUSE_WORDS: usize = 8;
+
 /// The units the phases are labelled on: sentences, cut at punctuation, and where
-/// timing is measured also at long pauses (speech recognisers punctuate unreliably).
+/// timing is measured also at long pauses (speech recognisers punctuate unreliably);
+/// run-ons (no full stop) further cut into clauses.
 pub fn phase_units(tokens: &[Token], measured: bool) -> Vec<SentenceSpan> {
-    split(
+    let sentences = split(
         tokens,
         SplitOptions {
             use_pauses: measured,
             ..SplitOptions::default()
         },
-    )
+    );
+    sentences::split_run_ons(tokens, sentences, RUN_ON_CLAUSE_WORDS)
 }
 
 /// The sentence encoder's vector of every unit, or `None` (with a warning) when it

@@ -74,7 +74,7 @@ pub trait SentenceEncoder {
 pub struct EncodeError(pub String);
 
 /// The trained labeller, compiled in (`rehearse eval train` writes it).
-const BUILTIN_MODEL: &[u8] = include_bytes!("../../models/phase-labeller.safetensors");
+pub const BUILTIN_MODEL: &[u8] = include_bytes!("../../models/phase-labeller.safetensors");
 
 /// A trained model file that cannot be read (its message says what is wrong).
 #[derive(Debug, thiserror::Error)]

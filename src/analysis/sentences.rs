@@ -46,6 +46,61 @@ const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "st", "vs", "e.g", "i.e", "etc", "approx", "no",
 ];
 
+/// Words that open a clause of a run-on sentence; those in [`CLAUSE_ALWAYS`] start a
+/// clause even without a comma before them ("…the check so the release went out…").
+const CLAUSE_STARTS: &[&str] = &[
+    "so", "but", "and", "because", "which", "then", "after", "since", "when", "until", "while",
+    "though", "although", "now",
+];
+const CLAUSE_ALWAYS: &[&str] = &[
+    "so", "but", "because", "which", "then", "now", "until", "while", "though", "although",
+];
+
+/// Cuts the run-ons among `spans` (sentences that no full stop ended: the splitter had
+/// to cut them at a pause or a length limit) into clauses of at least `min_words`, at
+/// clause openers. A run-on often carries a phase change ("…i pushed it live without the
+/// check and the next morning i rolled it back…"), so its clauses are labelled apart;
+/// punctuated sentences are left whole (cutting them cost accuracy: docs/accuracy.md).
+pub fn split_run_ons(
+    tokens: &[Token],
+    spans: Vec<SentenceSpan>,
+    min_words: usize,
+) -> Vec<SentenceSpan> {
+    let min_words = min_words.max(1);
+    let mut out = Vec::with_capacity(spans.len());
+    for s in spans {
+        let punctuated = tokens[s.last - 1].sentence_end;
+        if punctuated || s.last - s.first < 2 * min_words {
+            out.push(s);
+            continue;
+        }
+        let mut first = s.first;
+        for i in s.first + min_words..=s.last - min_words {
+            if i - first < min_words {
+                continue;
+            }
+            let w = tokens[i].norm.as_str();
+            let opens = CLAUSE_ALWAYS.contains(&w)
+                || (CLAUSE_STARTS.contains(&w) && tokens[i - 1].pause_mark_after);
+            if opens {
+                out.push(piece(tokens, first, i));
+                first = i;
+            }
+        }
+        out.push(piece(tokens, first, s.last));
+    }
+    out
+}
+
+fn piece(tokens: &[Token], first: usize, last: usize) -> SentenceSpan {
+    SentenceSpan {
+        first,
+        last,
+        start: tokens[first].start,
+        end: tokens[last - 1].end,
+    }
+}
+
 pub fn split(tokens: &[Token], opts: SplitOptions) -> Vec<SentenceSpan> {
     let mut spans = Vec::new();
     let mut first = 0;
@@ -117,6 +172,51 @@ mod tests {
         let s = split(&t, SplitOptions::default());
         assert_eq!(s.len(), 2);
         assert_eq!((s[1].first, s[1].start), (3, 3.0));
+    }
+
+    #[test]
+    fn run_ons_are_cut_into_clauses_but_sentences_stay_whole() {
+        let text = "i pushed the update on friday without running the check and it broke \
+            so on saturday i rolled it back myself and called every client. \
+            I pushed the update on Friday without the check, so it broke on Saturday.";
+        let t = tokens_from_words(&transcript_from_text(text, 150.0).words);
+        let s = split_run_ons(&t, split(&t, SplitOptions::default()), 8);
+        let texts: Vec<String> = s
+            .iter()
+            .map(|s| {
+                t[s.first..s.last]
+                    .iter()
+                    .map(|t| t.norm.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        // The first sentence ends with a full stop: whole. Now a run-on without one:
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        let run_on = "i pushed the update on friday without running the check and it broke \
+            so on saturday i rolled it back myself and called every client";
+        let t = tokens_from_words(&transcript_from_text(run_on, 150.0).words);
+        let one = vec![piece(&t, 0, t.len())];
+        let s = split_run_ons(&t, one, 8);
+        let texts: Vec<String> = s
+            .iter()
+            .map(|s| {
+                t[s.first..s.last]
+                    .iter()
+                    .map(|t| t.norm.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "i pushed the update on friday without running the check and it broke",
+                "so on saturday i rolled it back myself and called every client"
+            ]
+        );
+        // No clause shorter than the minimum.
+        assert!(split_run_ons(&t, vec![piece(&t, 0, t.len())], 14).len() == 1);
     }
 
     #[test]

@@ -180,5 +180,6 @@ pub fn decode_media_16k(
         samples: out,
         source_rate: rate,
         source_channels,
+        notes: Vec::new(),
     })
 }

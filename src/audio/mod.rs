@@ -7,6 +7,7 @@ pub mod media;
 pub mod recorder;
 pub mod resample;
 pub mod take;
+pub mod vad;
 pub mod wav;
 
 pub use media::decode_media_16k;
@@ -70,6 +71,9 @@ pub struct Audio16k {
     /// Rate and channel count of the source, for reports and diagnostics.
     pub source_rate: u32,
     pub source_channels: u16,
+    /// What was odd about the file and how it was read anyway (a repaired header), for
+    /// the user to see.
+    pub notes: Vec<String>,
 }
 
 impl Audio16k {

@@ -59,7 +59,15 @@ pub fn decode_wav_16k(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Audio16k, AudioError> {
-    let reader = hound::WavReader::open(path).map_err(|e| classify(path, e))?;
+    let file = std::fs::File::open(path).map_err(|source| AudioError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let (source, repaired) = repair_streamed_header(file).map_err(|source| AudioError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let reader = hound::WavReader::new(source).map_err(|e| classify(path, e))?;
     let spec = reader.spec();
     let p = || path.to_path_buf();
     if spec.channels == 0 {
@@ -168,11 +176,85 @@ pub fn decode_wav_16k(
         .finish(&mut out)
         .map_err(|source| AudioError::Resample { path: p(), source })?;
     progress(frames, total_frames);
+    let notes = repaired
+        .map(|why| {
+            format!(
+                "{}: {why}; read to the end of the file instead ({:.1} s of audio)",
+                path.display(),
+                frames as f64 / spec.sample_rate as f64
+            )
+        })
+        .into_iter()
+        .collect();
     Ok(Audio16k {
         samples: out,
         source_rate: spec.sample_rate,
         source_channels: spec.channels,
+        notes,
     })
+}
+
+/// The WAV as a reader for hound, with the sizes of a streamed header filled in.
+///
+/// A WAV written to a pipe or by a recorder that never finished cannot know its
+/// length up front: its RIFF and data sizes are 0xFFFFFFFF (ffmpeg to `pipe:`) or 0
+/// followed by samples. hound trusts those sizes, so they are replaced by what the file
+/// holds (whole frames to the end of the file), as sox does. Returns why it repaired,
+/// if it did. A size that promises more than the file holds is left alone: that is a
+/// cut-off file, reported as truncated.
+fn repair_streamed_header(
+    mut file: std::fs::File,
+) -> std::io::Result<(Box<dyn std::io::Read + Send>, Option<String>)> {
+    use std::io::{Read, Seek, SeekFrom};
+    const UNKNOWN: u32 = u32::MAX;
+    let len = file.metadata()?.len();
+    let mut head = vec![0u8; (64 * 1024).min(len as usize)];
+    file.read_exact(&mut head)?;
+    let le = |b: &[u8], at: usize| -> Option<u32> {
+        b.get(at..at + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+    };
+    // RIFF <size> WAVE, then chunks <id> <size> <body, padded to even>.
+    let mut fix = None;
+    if head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WAVE") {
+        let mut at = 12usize;
+        let mut block_align = 1u64;
+        while let (Some(id), Some(size)) = (head.get(at..at + 4), le(&head, at + 4)) {
+            if id == b"fmt " {
+                block_align = u64::from(le(&head, at + 20).map_or(1, |v| v & 0xffff)).max(1);
+            }
+            if id == b"data" {
+                let start = (at + 8) as u64;
+                let held = len.saturating_sub(start);
+                let whole = held - held % block_align;
+                if size == UNKNOWN || (size == 0 && whole > 0) {
+                    fix = Some((at + 4, whole, size));
+                }
+                break;
+            }
+            at += 8 + size as usize + (size as usize & 1);
+        }
+    }
+    file.seek(SeekFrom::Start(0))?;
+    let Some((size_at, data_len, was)) = fix else {
+        return Ok((Box::new(std::io::BufReader::new(file)), None));
+    };
+    let header_len = size_at + 4;
+    let mut header = head[..header_len].to_vec();
+    let riff = (header_len as u64 - 8 + data_len).min(u64::from(u32::MAX - 1)) as u32;
+    header[4..8].copy_from_slice(&riff.to_le_bytes());
+    let data = data_len.min(u64::from(u32::MAX - 1)) as u32;
+    header[size_at..size_at + 4].copy_from_slice(&data.to_le_bytes());
+    file.seek(SeekFrom::Start(header_len as u64))?;
+    let why = if was == UNKNOWN {
+        "the WAV header gives no length (0xFFFFFFFF, as written to a pipe)"
+    } else {
+        "the WAV header says the data is empty, but samples follow (an unfinished recording)"
+    };
+    let body = std::io::BufReader::new(file).take(data_len);
+    Ok((
+        Box::new(std::io::Cursor::new(header).chain(body)),
+        Some(why.to_string()),
+    ))
 }
 
 /// hound reports a short read inside the data as `Other("Failed to read enough bytes.")`.

@@ -29,22 +29,18 @@ pub use shard::Shard;
 pub use summary::{Row, Status, SummaryFormat};
 
 /// Bumped when the report's content changes for the same inputs, so old reports are redone.
-const KEY_VERSION: &str = "rehearse-batch-3";
+const KEY_VERSION: &str = "rehearse-batch-4";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
-    #[error("{path}: cannot use as the output folder: {source}")]
-    OutDir {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error("{path}: cannot read the model to fingerprint it: {source}")]
     Model {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Destination(#[from] crate::fsutil::DestinationError),
     #[error(transparent)]
     Engine(#[from] crate::transcribe::EngineError),
     #[error(transparent)]
@@ -161,6 +157,7 @@ fn settings_key(cfg: &BatchConfig) -> String {
     h.update(env!("CARGO_PKG_VERSION"));
     h.update(&cfg.model_fingerprint);
     h.update(serde_json::to_vec(&cfg.rubric).unwrap_or_default());
+    h.update(crate::analysis::phases::BUILTIN_MODEL);
     h.update(if cfg.encoder.is_some() {
         "encoder=all-minilm-l6-v2-static"
     } else {
@@ -231,10 +228,9 @@ pub fn run(
     cfg: &BatchConfig,
     on_event: &mut dyn FnMut(&Event),
 ) -> Result<Outcome, BatchError> {
-    std::fs::create_dir_all(&cfg.out_dir).map_err(|source| BatchError::OutDir {
-        path: cfg.out_dir.clone(),
-        source,
-    })?;
+    // Before any work: a read-only or full output folder is an error now, not a
+    // failed row per file after every file was transcribed.
+    crate::fsutil::check_writable_dir(&cfg.out_dir)?;
     sweep_temporaries(&cfg.out_dir);
     let settings = settings_key(cfg);
     let jobs = cfg.jobs.max(1);
@@ -280,7 +276,6 @@ pub fn run(
             let work_rx = &work_rx;
             let percent = percent.clone();
             workers.push(scope.spawn(move || -> Result<(), BatchError> {
-                let mut state = engine.new_state()?;
                 loop {
                     // Holding the lock only to receive: workers take turns at the queue.
                     let next = match work_rx.lock() {
@@ -297,7 +292,7 @@ pub fn run(
                     let index = d.index;
                     let path = d.input.path.clone();
                     percent.store(0, Ordering::Relaxed);
-                    let row = score(engine, &mut state, d, cfg, percent.clone())
+                    let row = score(engine, d, cfg, percent.clone())
                         .unwrap_or_else(|message| Row::error(&path, message));
                     percent.store(-1, Ordering::Relaxed);
                     let _ = events.send(Event::Finished {
@@ -386,6 +381,9 @@ fn prepare(
         return Ok(Prepared::Reused(row, audio_s));
     }
     let audio = decode_file_16k(&input.path, &mut |_, _| {}).map_err(|e| e.to_string())?;
+    for note in &audio.notes {
+        log::warn!("{note}");
+    }
     let level = loudest_second_rms(&audio.samples);
     if level < SILENCE_RMS {
         return Err(format!(
@@ -410,7 +408,6 @@ fn rel_to(path: &Path, base: &Path) -> PathBuf {
 /// Worker-side work for one input: transcribe, analyse, write both reports.
 fn score(
     engine: &Engine,
-    state: &mut whisper_rs::WhisperState,
     d: Decoded,
     cfg: &BatchConfig,
     percent: std::sync::Arc<AtomicI32>,
@@ -418,7 +415,7 @@ fn score(
     let progress = Box::new(move |p: i32| percent.store(p, Ordering::Relaxed));
     let path = &d.input.path;
     let transcript = engine
-        .transcribe(state, &d.samples, &cfg.decode, Some(progress))
+        .transcribe(&d.samples, &cfg.decode, Some(progress))
         .map_err(|e| format!("{}: transcription failed: {e}", path.display()))?;
     if transcript.words.is_empty() {
         return Err(format!(

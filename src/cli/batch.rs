@@ -22,9 +22,10 @@ pub struct BatchArgs {
     /// Folder for the reports (mirroring the input tree) and the summary table.
     #[arg(long, short = 'o')]
     pub out: PathBuf,
-    /// Files transcribed in parallel [default: from the cores; see BENCHMARKS.md].
-    #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
+    /// Files transcribed in parallel, at most the machine's cores [default: from the
+    /// cores; see BENCHMARKS.md].
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
     /// Summary table format.
     #[arg(long, value_parser = parse_summary, default_value = "csv")]
     pub summary: SummaryArg,
@@ -106,8 +107,11 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let (jobs, threads) = batch::plan_workers(
         cores,
         inputs.len(),
-        args.jobs,
-        args.engine.threads.or(user_cfg.threads),
+        args.jobs
+            .map(|j| super::checked_threads(j, "--jobs"))
+            .transpose()?
+            .map(|j| j as usize),
+        Some(decode.threads).filter(|_| args.engine.threads.or(user_cfg.threads).is_some()),
     );
     decode.threads = threads;
     let cfg = BatchConfig {
@@ -240,7 +244,7 @@ impl Display {
                     self.audio_s_scored += audio_s;
                 }
                 let what = match (row.status, row.reused) {
-                    (Status::Error, _) => "failed".to_string(),
+                    (Status::Error, _) => format!("failed: {}", row.error.replace('\n', " ")),
                     (Status::Ok, true) => "up to date".to_string(),
                     (Status::Ok, false) => format!("score {}", row.score.unwrap_or(0)),
                 };
@@ -253,7 +257,8 @@ impl Display {
                     self.overall
                         .set_message(format!("{} audio", minutes(self.audio_s_done)));
                     if row.status == Status::Error {
-                        self.overall.println(format!("failed: {}", row.path));
+                        self.overall
+                            .println(format!("failed: {}", row.error.replace('\n', " ")));
                     }
                 } else {
                     eprintln!(

@@ -20,10 +20,11 @@ pub enum EvalCommand {
         /// A rubric file whose values replace the built-in ones.
         #[arg(long)]
         rubric: Option<PathBuf>,
-        /// Cross-validate instead of using the built-in labeller: each answer is labelled
-        /// by a model trained on the other authors' answers in DIRS.
-        #[arg(long)]
-        cv: bool,
+        /// Cross-validate instead of using the built-in labeller: authors are split into
+        /// FOLDS groups and each answer is labelled by a model trained on the other
+        /// groups' answers in DIRS (so never on its own author's).
+        #[arg(long, value_name = "FOLDS", num_args = 0..=1, default_missing_value = "5")]
+        cv: Option<usize>,
         #[command(flatten)]
         encoder: super::EncoderArgs,
     },
@@ -88,15 +89,15 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             let items = corpus::load_dirs(&dirs)?;
             let encoder = super::load_encoder(&encoder);
             let encoder = encoder.as_ref().map(|e| e as &dyn SentenceEncoder);
-            let acc = if cv {
+            let acc = if let Some(folds) = cv {
                 let opts = TrainOptions::default();
                 let prepared = train::prepare(&items, &rubric, encoder, opts.spec);
-                let models = train::cross_validate(&prepared, &opts)?;
-                let model_of = |item: &corpus::Item| {
+                let models = train::cross_validate(&prepared, &opts, folds)?;
+                let model_of = |item: &corpus::Item| -> &PhaseLabeller {
                     models
                         .iter()
                         .find(|(a, _)| a == item.author())
-                        .map(|(_, m)| m)
+                        .map(|(_, m)| m.as_ref())
                         .unwrap_or_else(|| PhaseLabeller::builtin())
                 };
                 corpus::phase_accuracy_by(&items, &rubric, encoder, &model_of)
@@ -194,7 +195,6 @@ fn fillers(
         );
     }
     let (engine, base_opts) = super::load_engine(engine_args)?;
-    let mut state = engine.new_state()?;
     let decoded: Vec<_> = items
         .iter()
         .map(|i| {
@@ -212,7 +212,7 @@ fn fillers(
         let (mut wer_sum, mut secs) = (0.0, 0.0);
         for (item, pcm) in items.iter().zip(&decoded) {
             let started = std::time::Instant::now();
-            let t = engine.transcribe(&mut state, &pcm.samples, &opts, None)?;
+            let t = engine.transcribe(&pcm.samples, &opts, None)?;
             secs += started.elapsed().as_secs_f64();
             let report = analyze(
                 &t,
@@ -272,13 +272,12 @@ fn speech(
     let (engine, opts) = super::load_engine(engine_args)?;
     let encoder = super::load_encoder(encoder_args);
     let encoder = encoder.as_ref().map(|e| e as &dyn SentenceEncoder);
-    let mut state = engine.new_state()?;
     let mut confusion = [[0usize; 5]; 5];
     let mut scores = Vec::new();
     for item in &items {
         let path = audio.join(format!("{}.wav", item.id));
         let pcm = rehearse::audio::decode_wav_16k(&path, &mut |_, _| {})?;
-        let t = engine.transcribe(&mut state, &pcm.samples, &opts, None)?;
+        let t = engine.transcribe(&pcm.samples, &opts, None)?;
         let a = analyze_with(
             &t,
             InputInfo {

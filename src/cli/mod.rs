@@ -1,5 +1,14 @@
 //! Argument parsing and dispatch. Errors become `anyhow` here, at the edge.
 
+/// `eprintln!` that never panics: after SIGHUP the terminal is gone and writing to it
+/// fails, and finishing a take must not die on a message nobody can read.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod batch;
 mod eval;
 mod live;
@@ -59,11 +68,12 @@ pub struct EngineArgs {
     /// Model name (see `rehearse model list`) or path to a ggml .bin file.
     #[arg(long, short = 'm')]
     pub model: Option<String>,
-    /// CPU threads for whisper.cpp [default: measured best for this machine's cores].
-    #[arg(long)]
+    /// CPU threads for whisper.cpp, at most the machine's cores [default: measured best
+    /// for this machine's cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
-    /// Beam width; 1 = greedy (fastest; see BENCHMARKS.md for the accuracy trade-off).
-    #[arg(long)]
+    /// Beam width 1-8; 1 = greedy (fastest; see BENCHMARKS.md for the accuracy trade-off).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_BEAM as i64))]
     pub beam_size: Option<u32>,
     /// Prime the recogniser with this text. Default: a disfluent prompt that makes
     /// Whisper keep "um"/"uh" (docs/accuracy.md); `--prompt ""` for none.
@@ -153,8 +163,12 @@ pub fn interactive_stderr() -> bool {
     std::io::stderr().is_terminal()
 }
 
-pub fn main() -> ExitCode {
+/// Parses, tunes the allocator (`tune_allocator`, see main.rs) and dispatches.
+pub fn main(tune_allocator: fn()) -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Some(Command::Eval(_))) {
+        tune_allocator();
+    }
     init_logging(cli.verbose);
     let command = cli
         .command
@@ -173,10 +187,48 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            say!("error: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// Widest beam allowed: whisper.cpp has 8 decoders (wider fails with its "error -4").
+const MAX_BEAM: u32 = 8;
+
+/// A thread count from a flag or the config file: 0 is refused, and more than the
+/// machine's cores is cut to them with a note (more threads than cores made
+/// whisper.cpp's workers spin against each other: 1000 threads ran for minutes).
+pub fn checked_threads(t: u32, from: &str) -> anyhow::Result<u32> {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(1);
+    if t == 0 {
+        anyhow::bail!("{from} = 0: at least 1 thread is needed");
+    }
+    if t > cores {
+        say!("note: {from} = {t}, but this machine has {cores} cores; using {cores}");
+        return Ok(cores);
+    }
+    Ok(t)
+}
+
+/// An error and its causes on one line, each cause once: library errors often quote
+/// their cause in their own message ("cannot read x: Permission denied"), and
+/// printing the chain as well repeated it.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Resolves, checks and loads the model, and settles the decoding options:
@@ -206,11 +258,21 @@ pub fn load_engine_from(
     log::info!("model: {} ({})", resolved.path.display(), resolved.reason);
     let engine = rehearse::transcribe::Engine::load(&resolved.path, &resolved.name, !args.no_gpu)?;
     let mut opts = rehearse::transcribe::DecodeOptions::default();
+    let from = |flag: Option<u32>, key: &str| match (flag, cfg_path.as_deref()) {
+        (Some(_), _) | (None, None) => format!("--{key}"),
+        (None, Some(p)) => format!("{} in {}", key.replace('-', "_"), p.display()),
+    };
     if let Some(t) = args.threads.or(cfg.threads) {
-        opts.threads = t.max(1);
+        opts.threads = checked_threads(t, &from(args.threads, "threads"))?;
     }
     if let Some(b) = args.beam_size.or(cfg.beam_size) {
-        opts.beam_size = b.max(1);
+        if !(1..=MAX_BEAM).contains(&b) {
+            anyhow::bail!(
+                "{} = {b}: the beam size must be 1 to {MAX_BEAM} (1 is greedy decoding)",
+                from(args.beam_size, "beam-size")
+            );
+        }
+        opts.beam_size = b;
     }
     if let Some(p) = &args.prompt {
         opts.initial_prompt = (!p.is_empty()).then(|| p.clone());

@@ -144,7 +144,8 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
-        // Ctrl-C (or SIGINT from outside) finalizes the take and still produces the report.
+        // Ctrl-C, SIGINT, SIGTERM (a `kill`) and SIGHUP (the terminal closed) all finalize
+        // the take: it is transcribed, scored and saved (ctrlc's "termination" feature).
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
     }
     let live = wants_live_screen();
@@ -382,7 +383,7 @@ impl Take {
             anyhow::bail!("the take was not recorded");
         };
         let (dir, audio_path, cap, writer) = (self.dir, self.audio_path, self.cap, self.writer);
-        eprintln!(
+        say!(
             "saved {} ({}); finishing the transcript…",
             audio_path.display(),
             clock(seconds)
@@ -390,7 +391,7 @@ impl Take {
         // At a length limit the device may have run ahead of what the take needed
         // (file-backed devices deliver faster than real time): those drops are not losses.
         if lost > 0 && reason != StopReason::MaxLength {
-            eprintln!(
+            say!(
                 "warning: {:.1} s of audio were lost because the computer was too busy to keep up",
                 lost as f64 / cap.rate as f64
             );
@@ -398,7 +399,7 @@ impl Take {
         release_device(cap, reason);
         writer.finish()?;
         if reason == StopReason::DeviceLost {
-            eprintln!(
+            say!(
                 "warning: the input device stopped delivering audio; the {} recorded so far are kept and scored",
                 clock(seconds)
             );
@@ -428,8 +429,9 @@ impl Take {
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let mut out = Vec::new();
         formatter(Format::Terminal, color).render(&analysis, &mut out)?;
-        std::io::stdout().write_all(&out)?;
-        eprintln!(
+        // A hung-up terminal (SIGHUP) cannot show it; the take is saved either way.
+        let _ = std::io::stdout().write_all(&out);
+        say!(
             "report ready {:.1} s after the stop; take saved in {}",
             stopped.elapsed().as_secs_f64(),
             dir.display()

@@ -20,7 +20,7 @@ pub struct ScoreArgs {
     /// A recording (.wav, .mp3, .m4a, .flac, .ogg), a written draft (.txt, .md) or a saved transcript (.json).
     pub file: PathBuf,
     /// Print the report as JSON (schema rehearse.report.v1); same as --format json.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// Report format: terminal, json or md.
     #[arg(long, value_parser = parse_format, default_value = "terminal")]
@@ -109,6 +109,9 @@ fn load_transcript(path: &Path) -> Result<Transcript> {
 
 pub fn run(args: ScoreArgs) -> Result<ExitCode> {
     let rubric = Rubric::load(args.rubric.as_deref())?;
+    if let Some(out) = &args.output {
+        rehearse::fsutil::check_destination(out, &[&args.file])?;
+    }
     let kind = input_kind(&args.file)?;
     let (transcript, timing) = match kind {
         InputKind::Audio => (

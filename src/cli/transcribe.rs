@@ -38,6 +38,9 @@ fn clock(s: f64) -> String {
 pub fn transcribe_file(file: &std::path::Path, engine_args: &EngineArgs) -> Result<Transcript> {
     let (engine, opts) = super::load_engine(engine_args)?;
     let audio = decode_file_16k(file, &mut |_, _| {})?;
+    for note in &audio.notes {
+        say!("note: {note}");
+    }
     let bar = if super::interactive_stderr() && audio.duration_s() > PROGRESS_MIN_SECONDS {
         let bar = ProgressBar::new(100);
         bar.set_style(
@@ -48,12 +51,11 @@ pub fn transcribe_file(file: &std::path::Path, engine_args: &EngineArgs) -> Resu
     } else {
         None
     };
-    let mut state = engine.new_state()?;
     let cb = bar.clone().map(|b| {
         Box::new(move |p: i32| b.set_position(p.clamp(0, 100) as u64)) as Box<dyn FnMut(i32)>
     });
     let t = engine
-        .transcribe(&mut state, &audio.samples, &opts, cb)
+        .transcribe(&audio.samples, &opts, cb)
         .with_context(|| format!("transcribing {}", file.display()))?;
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -62,7 +64,24 @@ pub fn transcribe_file(file: &std::path::Path, engine_args: &EngineArgs) -> Resu
 }
 
 pub fn run(args: TranscribeArgs) -> Result<ExitCode> {
+    if let Some(out) = &args.output {
+        rehearse::fsutil::check_destination(out, &[&args.file])?;
+    }
     let t = transcribe_file(&args.file, &args.engine)?;
+    if t.words.is_empty() {
+        say!(
+            "note: no speech found in {} (silence, noise or music only){}",
+            args.file.display(),
+            if t.not_speech.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} words written over silence were left out",
+                    t.not_speech.len()
+                )
+            }
+        );
+    }
     let json = serde_json::to_string_pretty(&t)?;
     if let Some(out) = &args.output {
         rehearse::fsutil::write_atomic(out, json.as_bytes())

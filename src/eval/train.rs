@@ -258,22 +258,36 @@ fn fit_head(
     })
 }
 
-/// Leave-one-author-out: for each author, a model trained on everyone else's answers.
-/// Returns (held-out author, model) pairs.
+/// Cross-validation by author: authors are dealt round-robin (in sorted order) into
+/// `folds` groups, and each group's answers are labelled by a model trained on every
+/// other group's. Returns, per author, the model that did not see them.
 pub fn cross_validate(
     answers: &[PreparedAnswer],
     opts: &TrainOptions,
-) -> Result<Vec<(String, PhaseLabeller)>, TrainError> {
+    folds: usize,
+) -> Result<Vec<(String, std::sync::Arc<PhaseLabeller>)>, TrainError> {
     let mut authors: Vec<&str> = answers.iter().map(|a| a.author.as_str()).collect();
     authors.sort_unstable();
     authors.dedup();
-    authors
-        .into_iter()
-        .map(|held_out| {
-            let rest: Vec<&PreparedAnswer> =
-                answers.iter().filter(|a| a.author != held_out).collect();
-            let model = train(&rest, opts, &format!("all but author {held_out}"))?;
-            Ok((held_out.to_string(), model))
-        })
-        .collect()
+    let folds = folds.clamp(2, authors.len().max(2));
+    let fold_of = |author: &str| authors.iter().position(|a| *a == author).unwrap_or(0) % folds;
+    let mut out = Vec::new();
+    for k in 0..folds {
+        let rest: Vec<&PreparedAnswer> = answers
+            .iter()
+            .filter(|a| fold_of(&a.author) != k)
+            .collect();
+        let held: Vec<&str> = authors
+            .iter()
+            .copied()
+            .filter(|a| fold_of(a) == k)
+            .collect();
+        let model = std::sync::Arc::new(train(
+            &rest,
+            opts,
+            &format!("all but authors {}", held.join(", ")),
+        )?);
+        out.extend(held.into_iter().map(|a| (a.to_string(), model.clone())));
+    }
+    Ok(out)
 }

@@ -8,6 +8,7 @@ use whisper_rs::{
 };
 
 use crate::audio::TARGET_RATE;
+use crate::audio::vad::VoiceActivity;
 use crate::transcript::{ModelInfo, Segment, Transcript, Word};
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +91,14 @@ impl Default for DecodeOptions {
     }
 }
 
+/// A segment is not speech when its window's no-speech probability is above this and
+/// its tokens' mean log-probability below [`LOW_AVG_LOGPROB`] (OpenAI Whisper's rule).
+const NO_SPEECH_PROB: f32 = 0.6;
+const LOW_AVG_LOGPROB: f64 = -1.0;
+/// A word counts only if a voiced frame lies within this much of its time span
+/// (Whisper's word times are loose by a few tenths of a second).
+const WORD_VOICE_MARGIN_S: f64 = 0.3;
+
 /// Tokens of earlier text carried into each window (whisper.cpp's default: 224).
 const MAX_TEXT_CONTEXT: i32 = 64;
 
@@ -142,7 +151,7 @@ impl Engine {
     }
 
     /// A fresh decoding state (the KV caches and buffers of one job).
-    pub fn new_state(&self) -> Result<WhisperState, EngineError> {
+    fn new_state(&self) -> Result<WhisperState, EngineError> {
         Ok(self.ctx.create_state()?)
     }
 
@@ -170,9 +179,13 @@ impl Engine {
     }
 
     /// Transcribes 16 kHz mono audio. `progress` gets whisper.cpp's percentage.
+    ///
+    /// Every call decodes with a fresh whisper state, so a result depends on the audio
+    /// and the options alone: a reused state carries its sampling generator (used by
+    /// the temperature fallback) from one recording into the next, and a batch scored
+    /// the same file differently depending on the file before it.
     pub fn transcribe(
         &self,
-        state: &mut WhisperState,
         samples: &[f32],
         opts: &DecodeOptions,
         progress: Option<Box<dyn FnMut(i32)>>,
@@ -180,6 +193,7 @@ impl Engine {
         if samples.is_empty() {
             return Err(EngineError::NoAudio);
         }
+        let voice = VoiceActivity::detect(samples);
         let framed_prompt = match opts.initial_prompt.as_deref() {
             Some(p) if !p.trim().is_empty() => Some(self.frame_prompt(p)?),
             _ => None,
@@ -221,14 +235,18 @@ impl Engine {
         if let Some(cb) = progress {
             params.set_progress_callback_safe(cb);
         }
-        state.full(params, samples)?;
-
         let duration_s = samples.len() as f64 / TARGET_RATE as f64;
         let mut info = self.info.clone();
         info.beam_size = Some(opts.beam_size.max(1));
         info.threads = Some(opts.threads.max(1));
         info.initial_prompt = opts.initial_prompt.clone();
         let mut t = Transcript::new(info, duration_s);
+        if !voice.any() {
+            // Nothing but silence or a hum: whatever the recogniser would write is invented.
+            return Ok(t);
+        }
+        let mut state = self.new_state()?;
+        state.full(params, samples)?;
         let eot = self.ctx.token_eot();
         let clamp = |cs: i64| (cs as f64 / 100.0).clamp(0.0, duration_s);
         for seg in state.as_iter() {
@@ -239,12 +257,9 @@ impl Engine {
             if is_annotation(&text) {
                 continue;
             }
-            t.segments.push(Segment {
-                start: clamp(seg.start_timestamp()),
-                end: clamp(seg.end_timestamp()),
-                text,
-            });
+            let mut words = Vec::new();
             let mut word: Option<(Vec<u8>, f64, f64, f32, u32)> = None;
+            let (mut logp, mut n_tokens) = (0.0f64, 0usize);
             for i in 0..seg.n_tokens() {
                 let Some(tok) = seg.get_token(i) else {
                     continue;
@@ -253,6 +268,8 @@ impl Engine {
                 if data.id >= eot {
                     continue; // special and timestamp tokens
                 }
+                logp += f64::from(data.plog);
+                n_tokens += 1;
                 let bytes = tok.to_bytes().unwrap_or_default();
                 let (t0, t1) = (clamp(data.t0), clamp(data.t1));
                 let starts_word = bytes.first() == Some(&b' ');
@@ -265,15 +282,42 @@ impl Engine {
                     }
                     _ => {
                         if let Some(w) = word.take() {
-                            push_word(&mut t.words, w);
+                            push_word(&mut words, w);
                         }
                         word = Some((bytes.to_vec(), t0, t1, data.p, 1));
                     }
                 }
             }
             if let Some(w) = word.take() {
-                push_word(&mut t.words, w);
+                push_word(&mut words, w);
             }
+            // OpenAI Whisper's rule for a window that is not speech: the model says so
+            // and is unsure of what it wrote anyway.
+            let avg_logprob = logp / n_tokens.max(1) as f64;
+            let not_speech = seg.no_speech_probability() > NO_SPEECH_PROB && avg_logprob < LOW_AVG_LOGPROB;
+            let (kept, dropped): (Vec<Word>, Vec<Word>) = words.into_iter().partition(|w| {
+                !not_speech && voice.voiced_between(w.start, w.end, WORD_VOICE_MARGIN_S)
+            });
+            if !dropped.is_empty() {
+                log::debug!(
+                    "not speech ({}): {:?}",
+                    if not_speech { "no-speech probability" } else { "silence" },
+                    dropped.iter().map(|w| w.text.as_str()).collect::<Vec<_>>()
+                );
+            }
+            if !kept.is_empty() {
+                let start = clamp(seg.start_timestamp());
+                let end = clamp(seg.end_timestamp());
+                let text = if dropped.is_empty() {
+                    text
+                } else {
+                    let words: Vec<&str> = kept.iter().map(|w| w.text.as_str()).collect();
+                    format!(" {}", words.join(" "))
+                };
+                t.segments.push(Segment { start, end, text });
+            }
+            t.words.extend(kept);
+            t.not_speech.extend(dropped);
         }
         Ok(t)
     }

@@ -110,7 +110,6 @@ pub fn with_streaming<R>(
         let worker = scope.spawn(move || -> Result<Vec<Piece>, EngineError> {
             let mut opts = stretch_opts;
             let base_prompt = opts.initial_prompt.clone();
-            let mut state = engine.new_state()?;
             let mut pieces: Vec<Piece> = Vec::new();
             for (offset_s, audio) in rx {
                 // Each stretch is decoded on its own, so give it what was said just
@@ -122,7 +121,7 @@ pub fn with_streaming<R>(
                         &prev.transcript.text(),
                     ));
                 }
-                let transcript = engine.transcribe(&mut state, &audio, &opts, None)?;
+                let transcript = engine.transcribe(&audio, &opts, None)?;
                 if let Ok(mut words) = heard_by_worker.lock() {
                     words.extend(transcript.words.iter().map(|w| Word {
                         start: w.start + offset_s,
@@ -210,6 +209,12 @@ fn stitch(engine: &Engine, pieces: Vec<Piece>, _fed_s: f64) -> Transcript {
     let mut total = 0.0;
     let mut segments: Vec<Segment> = Vec::new();
     let mut words: Vec<Word> = Vec::new();
+    let mut not_speech: Vec<Word> = Vec::new();
+    let shift = |offset_s: f64| move |w: Word| Word {
+        start: w.start + offset_s,
+        end: w.end + offset_s,
+        ..w
+    };
     for p in pieces {
         if model.beam_size.is_none() {
             model = p.transcript.model.clone();
@@ -220,15 +225,13 @@ fn stitch(engine: &Engine, pieces: Vec<Piece>, _fed_s: f64) -> Transcript {
             end: s.end + p.offset_s,
             ..s
         }));
-        words.extend(p.transcript.words.into_iter().map(|w| Word {
-            start: w.start + p.offset_s,
-            end: w.end + p.offset_s,
-            ..w
-        }));
+        words.extend(p.transcript.words.into_iter().map(shift(p.offset_s)));
+        not_speech.extend(p.transcript.not_speech.into_iter().map(shift(p.offset_s)));
     }
     let mut t = Transcript::new(model, total);
     t.segments = segments;
     t.words = words;
+    t.not_speech = not_speech;
     t
 }
 
