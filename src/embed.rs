@@ -270,6 +270,8 @@ impl std::fmt::Debug for StaticEncoder {
 impl StaticEncoder {
     /// The table's file, beside the model it was distilled from.
     pub const TABLE: &'static str = "static.safetensors";
+    /// The table's SHA-256, written when it is built.
+    const TABLE_SHA256: &'static str = "static.safetensors.sha256";
 
     /// Whether the store's encoder still needs its table built (about a minute).
     pub fn needs_build(store: &ModelStore) -> bool {
@@ -282,17 +284,44 @@ impl StaticEncoder {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<StaticEncoder, EncoderError> {
         let dir = store.encoder_dir();
-        if Self::needs_build(store) {
+        let name = store.manifest.encoder.name.clone();
+        // The installed files, verified once per version of each (the table alone is
+        // not an installation: its tokenizer lives beside it).
+        match store.encoder_state(false) {
+            InstallState::Missing => return Err(EncoderError::NotInstalled { name, dir }),
+            InstallState::Corrupt { why } => return Err(EncoderError::Damaged { name, dir, why }),
+            _ => {}
+        }
+        if Self::needs_build(store) || !Self::table_intact(store, &dir) {
             let model = MiniLm::from_store(store)?;
             Self::build(&model, &dir, progress)?;
-        } else if let InstallState::Missing = store.encoder_state(false) {
-            // The table alone is not an installation: its tokenizer lives beside it.
-            return Err(EncoderError::NotInstalled {
-                name: store.manifest.encoder.name.clone(),
-                dir,
-            });
+            let mut stamps = store.stamps();
+            stamps.record(&dir.join(Self::TABLE));
         }
         Self::load(&dir)
+    }
+
+    /// Whether the table is the one built here: unchanged since its checksum was last
+    /// verified, or matching the checksum written beside it when it was built. A
+    /// damaged table is built again (it is derived from the verified model).
+    fn table_intact(store: &ModelStore, dir: &Path) -> bool {
+        let table = dir.join(Self::TABLE);
+        if store.stamps().is_current(&table) {
+            return true;
+        }
+        let recorded = std::fs::read_to_string(dir.join(Self::TABLE_SHA256)).ok();
+        let intact = recorded.is_some_and(|want| {
+            crate::fsutil::sha256_file(&table).is_ok_and(|got| got == want.trim())
+        });
+        if intact {
+            store.stamps().record(&table);
+        } else {
+            log::warn!(
+                "the sentence encoder's token table in {} is damaged or unverifiable; building it again",
+                dir.display()
+            );
+        }
+        intact
     }
 
     /// Distils `model` and writes the table into `dir` (atomically).
@@ -312,7 +341,13 @@ impl StaticEncoder {
             Tensor::from_vec(table, (rows, DIM), &Device::Cpu).map_err(|e| err(e.to_string()))?;
         let bytes =
             safetensors::serialize([("token_vectors", t)], None).map_err(|e| err(e.to_string()))?;
-        crate::fsutil::write_atomic(&path, &bytes).map_err(|e| err(e.to_string()))
+        crate::fsutil::write_atomic(&path, &bytes).map_err(|e| err(e.to_string()))?;
+        let sum = {
+            use sha2::Digest;
+            crate::fsutil::hex(&sha2::Sha256::digest(&bytes))
+        };
+        crate::fsutil::write_atomic(&dir.join(Self::TABLE_SHA256), sum.as_bytes())
+            .map_err(|e| err(e.to_string()))
     }
 
     /// Loads `tokenizer.json` and the table from `dir`.

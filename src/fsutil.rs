@@ -198,7 +198,11 @@ mod tests {
         let file = dir.path().join("file");
         fs::write(&file, b"x").expect("write");
         assert!(check_destination(&file.join("out.json"), &[]).is_err());
-        assert_eq!(fs::read_dir(dir.path()).expect("ls").count(), 2, "no probe left behind");
+        assert_eq!(
+            fs::read_dir(dir.path()).expect("ls").count(),
+            2,
+            "no probe left behind"
+        );
     }
 
     #[test]

@@ -125,6 +125,27 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
         estimated.as_str()
     };
 
+    // Language: the word lists, the phase labeller and the targets are for English.
+    let (st, msg) = match &r.language {
+        Some(l) => (
+            Status::Fail,
+            format!(
+                "this answer reads as {} (confidence {:.2}): the rubric is for answers in English, so the checks below do not apply to it",
+                l.name, l.confidence
+            ),
+        ),
+        None => (Status::Pass, "in English".to_string()),
+    };
+    out.push(check(
+        "language",
+        st,
+        r.language
+            .as_ref()
+            .map_or("eng".to_string(), |l| l.code.clone()),
+        "English",
+        msg,
+    ));
+
     // Duration.
     let d = r.duration_s;
     let band = format!("{}–{}", clock(t.duration_min_s), clock(t.duration_max_s));
@@ -623,6 +644,43 @@ pub fn score(checks: &[Check], weights: &BTreeMap<String, f64>) -> u32 {
         (got / max * 100.0).round() as u32
     } else {
         0
+    }
+}
+
+/// Why a score is lower than the weighted mean: a failed check that caps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreCap {
+    /// The failed check.
+    pub check: String,
+    /// The highest score it allows.
+    pub cap: u32,
+    /// The weighted mean before the cap.
+    pub uncapped: u32,
+}
+
+/// The weighted score, capped by the lowest cap among the failed checks (the rubric's
+/// `score_caps`), and the cap that applied.
+pub fn capped_score(
+    checks: &[Check],
+    weights: &BTreeMap<String, f64>,
+    caps: &BTreeMap<String, f64>,
+) -> (u32, Option<ScoreCap>) {
+    let uncapped = score(checks, weights);
+    let tightest = checks
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .filter_map(|c| caps.get(&c.id).map(|cap| (c, cap.round() as u32)))
+        .min_by_key(|(_, cap)| *cap);
+    match tightest {
+        Some((c, cap)) if cap < uncapped => (
+            cap,
+            Some(ScoreCap {
+                check: c.id.clone(),
+                cap,
+                uncapped,
+            }),
+        ),
+        _ => (uncapped, None),
     }
 }
 

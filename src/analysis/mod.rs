@@ -74,6 +74,13 @@ pub struct Report {
     pub score: u32,
     /// How the score is made: check id → weight (from the rubric).
     pub score_weights: BTreeMap<String, f64>,
+    /// The language the answer reads as, when it is reliably not English (the rubric's
+    /// word lists and targets are for English answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+    /// Set when a failed check capped the score below the weighted mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_cap: Option<checks::ScoreCap>,
     pub pace: Pace,
     pub rubric: RubricInfo,
     /// What labelled the phases: cue phrases and order alone, or with the sentence
@@ -546,6 +553,8 @@ pub fn analyze_with_labeller(
         checks: Vec::new(),
         score: 0,
         score_weights: rubric.weights.clone(),
+        score_cap: None,
+        language: detect_language(&tokens),
         pace,
         rubric: RubricInfo {
             name: rubric.name.clone(),
@@ -555,12 +564,43 @@ pub fn analyze_with_labeller(
     };
     let learning = checks::learning_specificity(&lex, &tokens, &token_phase);
     report.checks = checks::run(&report, rubric, &learning);
-    report.score = checks::score(&report.checks, &rubric.weights);
+    (report.score, report.score_cap) =
+        checks::capped_score(&report.checks, &rubric.weights, &rubric.score_caps);
     Analysis {
         report,
         tokens,
         token_phase,
     }
+}
+
+/// A language other than English that an answer reliably reads as.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Language {
+    /// ISO 639-3 code (`fra`, `cmn`).
+    pub code: String,
+    /// In English ("French").
+    pub name: String,
+    /// whatlang's confidence, 0–1.
+    pub confidence: f64,
+}
+
+/// Answers with fewer letters than this are too short to tell their language (letters,
+/// not words: Chinese writes no spaces).
+const LANGUAGE_MIN_LETTERS: usize = 40;
+
+/// The answer's language when it is reliably not English (whatlang: trigram profiles of
+/// 69 languages). `None` for English, and for text too short or mixed to tell.
+fn detect_language(tokens: &[Token]) -> Option<Language> {
+    let text = raw_text(tokens);
+    if text.chars().filter(|c| c.is_alphabetic()).count() < LANGUAGE_MIN_LETTERS {
+        return None;
+    }
+    let info = whatlang::detect(&text)?;
+    (info.is_reliable() && info.lang() != whatlang::Lang::Eng).then(|| Language {
+        code: info.lang().code().to_string(),
+        name: info.lang().eng_name().to_string(),
+        confidence: info.confidence(),
+    })
 }
 
 /// Words as written, with their attached punctuation.

@@ -32,6 +32,9 @@ pub struct Rubric {
     pub targets: Targets,
     /// Check id → weight in the overall score.
     pub weights: BTreeMap<String, f64>,
+    /// Check id → the highest score when that check fails.
+    #[serde(default)]
+    pub score_caps: BTreeMap<String, f64>,
     pub lexicon: Lexicon,
     pub phases: PhaseSettings,
 }
@@ -181,27 +184,119 @@ impl Rubric {
         Ok(rubric)
     }
 
+    /// Every number finite and in its range, and the orderings that make the checks
+    /// coherent. The message names the key and the allowed range.
     fn validate(&self) -> Result<(), String> {
         let t = &self.targets;
-        if !(t.duration_short_s <= t.duration_min_s
-            && t.duration_min_s <= t.duration_max_s
-            && t.duration_max_s <= t.duration_long_s)
-        {
-            return Err("targets: need duration_short_s <= duration_min_s <= duration_max_s <= duration_long_s".into());
+        // (key, value, lowest, highest): the ranges a coaching target can sensibly take.
+        let ranges: [(&str, f64, f64, f64); 19] = [
+            (
+                "targets.duration_short_s",
+                t.duration_short_s,
+                0.0,
+                36_000.0,
+            ),
+            ("targets.duration_min_s", t.duration_min_s, 0.0, 36_000.0),
+            ("targets.duration_max_s", t.duration_max_s, 1.0, 36_000.0),
+            ("targets.duration_long_s", t.duration_long_s, 1.0, 36_000.0),
+            (
+                "targets.failure_share_target",
+                t.failure_share_target,
+                0.0,
+                1.0,
+            ),
+            (
+                "targets.failure_share_acceptable",
+                t.failure_share_acceptable,
+                0.0,
+                1.0,
+            ),
+            ("targets.star.S", t.star.S, 0.0, 1.0),
+            ("targets.star.T", t.star.T, 0.0, 1.0),
+            ("targets.star.A", t.star.A, 0.0, 1.0),
+            ("targets.star.R", t.star.R, 0.0, 1.0),
+            ("targets.star_tolerance", t.star_tolerance, 0.01, 1.0),
+            ("targets.wpm_low", t.wpm_low, 1.0, 1000.0),
+            ("targets.wpm_high", t.wpm_high, 1.0, 1000.0),
+            ("targets.long_pause_s", t.long_pause_s, 0.1, 60.0),
+            (
+                "targets.fillers_per_min_warn",
+                t.fillers_per_min_warn,
+                0.0,
+                1000.0,
+            ),
+            (
+                "targets.fillers_per_min_fail",
+                t.fillers_per_min_fail,
+                0.0,
+                1000.0,
+            ),
+            (
+                "targets.hedges_per_100w_warn",
+                t.hedges_per_100w_warn,
+                0.0,
+                100.0,
+            ),
+            (
+                "targets.hedges_per_100w_fail",
+                t.hedges_per_100w_fail,
+                0.0,
+                100.0,
+            ),
+            ("targets.text_wpm", t.text_wpm, 30.0, 600.0),
+        ];
+        for (key, v, lo, hi) in ranges {
+            if !(v.is_finite() && (lo..=hi).contains(&v)) {
+                return Err(format!("{key} = {v}: must be a number from {lo} to {hi}"));
+            }
         }
-        if !(0.0..=1.0).contains(&t.failure_share_target)
-            || t.failure_share_acceptable < t.failure_share_target
-        {
+        let order: [(&str, bool); 6] = [
+            (
+                "targets: need duration_short_s <= duration_min_s <= duration_max_s <= duration_long_s",
+                t.duration_short_s <= t.duration_min_s
+                    && t.duration_min_s <= t.duration_max_s
+                    && t.duration_max_s <= t.duration_long_s,
+            ),
+            (
+                "targets: need failure_share_target <= failure_share_acceptable",
+                t.failure_share_target <= t.failure_share_acceptable,
+            ),
+            ("targets: need wpm_low < wpm_high", t.wpm_low < t.wpm_high),
+            (
+                "targets: need fillers_per_min_warn <= fillers_per_min_fail",
+                t.fillers_per_min_warn <= t.fillers_per_min_fail,
+            ),
+            (
+                "targets: need hedges_per_100w_warn <= hedges_per_100w_fail",
+                t.hedges_per_100w_warn <= t.hedges_per_100w_fail,
+            ),
+            (
+                "targets.star: S + T + A + R must add up to 1 (shares of the whole answer)",
+                ((t.star.S + t.star.T + t.star.A + t.star.R) - 1.0).abs() <= 0.01,
+            ),
+        ];
+        if let Some((message, _)) = order.iter().find(|(_, ok)| !ok) {
+            return Err((*message).to_string());
+        }
+        for (key, w) in &self.weights {
+            if !(w.is_finite() && (0.0..=1000.0).contains(w)) {
+                return Err(format!(
+                    "weights.{key} = {w}: must be a number from 0 to 1000"
+                ));
+            }
+        }
+        for (key, c) in &self.score_caps {
+            if !(c.is_finite() && (0.0..=100.0).contains(c)) {
+                return Err(format!(
+                    "score_caps.{key} = {c}: must be a number from 0 to 100"
+                ));
+            }
+        }
+        if self.weights.values().all(|w| *w == 0.0) {
             return Err(
-                "targets: failure_share_target must be in 0..1 and <= failure_share_acceptable"
+                "weights: all are 0, so the score would mean nothing; give at least one check a weight above 0"
                     .into(),
             );
-        }
-        if t.text_wpm <= 0.0 {
-            return Err("targets: text_wpm must be positive".into());
-        }
-        if self.weights.values().any(|w| *w < 0.0 || !w.is_finite()) {
-            return Err("weights: every weight must be a non-negative number".into());
         }
         Ok(())
     }
@@ -252,6 +347,41 @@ mod tests {
             e.to_string().contains("phases.failure.cues") && e.to_string().contains("use_encoder"),
             "{e}"
         );
+        for (bad, key) in [
+            ("[targets]\ntext_wpm = nan\n", "targets.text_wpm = NaN"),
+            ("[targets]\ntext_wpm = inf\n", "targets.text_wpm = inf"),
+            (
+                "[targets]\nfillers_per_min_warn = -1.0\n",
+                "targets.fillers_per_min_warn = -1",
+            ),
+            (
+                "[targets]\nhedges_per_100w_fail = -2.0\n",
+                "targets.hedges_per_100w_fail = -2",
+            ),
+            (
+                "[targets]\nlong_pause_s = -1.0\n",
+                "targets.long_pause_s = -1",
+            ),
+            (
+                "[targets]\nstar_tolerance = -0.1\n",
+                "targets.star_tolerance = -0.1",
+            ),
+            ("[weights]\nblame = nan\n", "weights.blame = NaN"),
+        ] {
+            let e = Rubric::from_override_str(bad, Path::new("m.toml")).expect_err(bad);
+            assert!(
+                e.to_string().contains(key) && e.to_string().contains("must be a number from"),
+                "{bad}: {e}"
+            );
+        }
+        let zero: String = Rubric::builtin()
+            .weights
+            .keys()
+            .map(|k| format!("{k} = 0\n"))
+            .collect();
+        let e = Rubric::from_override_str(&format!("[weights]\n{zero}"), Path::new("m.toml"))
+            .expect_err("all-zero weights");
+        assert!(e.to_string().contains("all are 0"), "{e}");
         let e =
             Rubric::from_override_str("[targets\n", Path::new("mine.toml")).expect_err("syntax");
         assert!(e.to_string().contains("not valid TOML"), "{e}");

@@ -39,9 +39,7 @@ impl VoiceActivity {
         let mut sorted = levels.clone();
         sorted.sort_by(f32::total_cmp);
         let floor = sorted.get(sorted.len() / 10).copied().unwrap_or(-200.0);
-        let threshold = (floor + ABOVE_FLOOR_DB)
-            .min(MAX_THRESHOLD_DBFS)
-            .max(MIN_LEVEL_DBFS);
+        let threshold = (floor + ABOVE_FLOOR_DB).clamp(MIN_LEVEL_DBFS, MAX_THRESHOLD_DBFS);
         let mut voiced: Vec<bool> = levels.iter().map(|l| *l >= threshold).collect();
         // Drop runs too short to be speech.
         let min_run = (MIN_RUN_S * TARGET_RATE as f64 / FRAME as f64).ceil() as usize;
@@ -116,7 +114,11 @@ mod tests {
         assert!(v.voiced_between(0.5, 1.0, 0.0));
         assert!(!v.voiced_between(2.5, 4.8, 0.0));
         assert!(v.voiced_between(2.1, 2.5, 0.2), "the margin reaches back");
-        assert!((v.voiced_seconds() - 2.0).abs() < 0.1, "{}", v.voiced_seconds());
+        assert!(
+            (v.voiced_seconds() - 2.0).abs() < 0.1,
+            "{}",
+            v.voiced_seconds()
+        );
     }
 
     #[test]

@@ -211,7 +211,8 @@ fn repair_streamed_header(
     let mut head = vec![0u8; (64 * 1024).min(len as usize)];
     file.read_exact(&mut head)?;
     let le = |b: &[u8], at: usize| -> Option<u32> {
-        b.get(at..at + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+        b.get(at..at + 4)
+            .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
     };
     // RIFF <size> WAVE, then chunks <id> <size> <body, padded to even>.
     let mut fix = None;

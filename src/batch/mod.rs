@@ -41,6 +41,16 @@ pub enum BatchError {
     },
     #[error(transparent)]
     Destination(#[from] crate::fsutil::DestinationError),
+    #[error(
+        "another rehearse batch is writing {summary} right now; its rows would be lost.\n  Fix: wait for it to finish and run this again (up-to-date reports are reused), or use another --out"
+    )]
+    Busy { summary: PathBuf },
+    #[error("{path}: cannot lock the output folder: {source}")]
+    Lock {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Engine(#[from] crate::transcribe::EngineError),
     #[error(transparent)]
@@ -200,6 +210,56 @@ fn sweep_temporaries(dir: &Path) {
     }
 }
 
+/// Locks held while a batch writes into its output folder.
+struct OutputLocks {
+    _folder: std::fs::File,
+    _summary: std::fs::File,
+}
+
+/// Claims the output folder: the summary exclusively (a second batch writing the same
+/// summary would replace the first one's rows, so it is refused), the folder shared
+/// (batches with other summaries, e.g. shards, may write beside each other). Temporary
+/// files left by a killed batch are swept only when no other batch holds the folder:
+/// a running one's temporaries are its reports being written.
+fn lock_output(cfg: &BatchConfig) -> Result<OutputLocks, BatchError> {
+    let open = |path: PathBuf| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| BatchError::Lock { path, source })
+    };
+    let summary = summary_path(cfg);
+    let name = summary
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let summary_lock = open(cfg.out_dir.join(format!(".{name}.lock")))?;
+    if let Err(e) = summary_lock.try_lock() {
+        return match e {
+            std::fs::TryLockError::WouldBlock => Err(BatchError::Busy { summary }),
+            std::fs::TryLockError::Error(source) => Err(BatchError::Lock {
+                path: summary,
+                source,
+            }),
+        };
+    }
+    let folder = open(cfg.out_dir.join(".rehearse-batch.lock"))?;
+    if folder.try_lock().is_ok() {
+        sweep_temporaries(&cfg.out_dir);
+        let _ = folder.unlock();
+    }
+    folder.lock_shared().map_err(|source| BatchError::Lock {
+        path: cfg.out_dir.clone(),
+        source,
+    })?;
+    Ok(OutputLocks {
+        _folder: folder,
+        _summary: summary_lock,
+    })
+}
+
 /// The summary's file name; shards get their own so they can share a folder.
 pub fn summary_path(cfg: &BatchConfig) -> PathBuf {
     let ext = cfg.summary.extension();
@@ -231,7 +291,7 @@ pub fn run(
     // Before any work: a read-only or full output folder is an error now, not a
     // failed row per file after every file was transcribed.
     crate::fsutil::check_writable_dir(&cfg.out_dir)?;
-    sweep_temporaries(&cfg.out_dir);
+    let _locks = lock_output(cfg)?;
     let settings = settings_key(cfg);
     let jobs = cfg.jobs.max(1);
     let (event_tx, event_rx) = mpsc::channel::<Event>();

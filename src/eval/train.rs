@@ -273,10 +273,8 @@ pub fn cross_validate(
     let fold_of = |author: &str| authors.iter().position(|a| *a == author).unwrap_or(0) % folds;
     let mut out = Vec::new();
     for k in 0..folds {
-        let rest: Vec<&PreparedAnswer> = answers
-            .iter()
-            .filter(|a| fold_of(&a.author) != k)
-            .collect();
+        let rest: Vec<&PreparedAnswer> =
+            answers.iter().filter(|a| fold_of(&a.author) != k).collect();
         let held: Vec<&str> = authors
             .iter()
             .copied()

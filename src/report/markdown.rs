@@ -37,6 +37,9 @@ impl ReportFormat for Markdown {
             r.words,
             r.wpm
         )?;
+        if let Some(line) = super::cap_line(r) {
+            writeln!(out, "{}\n", cell(&line))?;
+        }
         writeln!(
             out,
             "## Checks\n\n| check | status | value | target | message |\n|---|---|---|---|---|"

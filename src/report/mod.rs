@@ -81,3 +81,18 @@ pub(crate) fn timeline(a: &Analysis, width: usize) -> Vec<(Phase, bool)> {
         })
         .collect()
 }
+
+/// "score capped at 60: …" when a failed check capped the score, quoting that check.
+pub fn cap_line(r: &crate::analysis::Report) -> Option<String> {
+    let cap = r.score_cap.as_ref()?;
+    let why = r
+        .checks
+        .iter()
+        .find(|c| c.id == cap.check)
+        .map(|c| c.message.as_str())
+        .unwrap_or_default();
+    Some(format!(
+        "score capped at {} (the checks alone give {}): {} failed: {why}",
+        cap.cap, cap.uncapped, cap.check
+    ))
+}

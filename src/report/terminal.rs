@@ -86,6 +86,11 @@ impl ReportFormat for Terminal {
             r.words,
             r.wpm
         )?;
+        if let Some(line) = super::cap_line(r) {
+            for l in wrap(&line, width, 0) {
+                writeln!(out, "{l}")?;
+            }
+        }
         writeln!(out)?;
         for c in &r.checks {
             let head = format!("{:<17}", c.id);

@@ -294,14 +294,19 @@ impl Engine {
             // OpenAI Whisper's rule for a window that is not speech: the model says so
             // and is unsure of what it wrote anyway.
             let avg_logprob = logp / n_tokens.max(1) as f64;
-            let not_speech = seg.no_speech_probability() > NO_SPEECH_PROB && avg_logprob < LOW_AVG_LOGPROB;
+            let not_speech =
+                seg.no_speech_probability() > NO_SPEECH_PROB && avg_logprob < LOW_AVG_LOGPROB;
             let (kept, dropped): (Vec<Word>, Vec<Word>) = words.into_iter().partition(|w| {
                 !not_speech && voice.voiced_between(w.start, w.end, WORD_VOICE_MARGIN_S)
             });
             if !dropped.is_empty() {
                 log::debug!(
                     "not speech ({}): {:?}",
-                    if not_speech { "no-speech probability" } else { "silence" },
+                    if not_speech {
+                        "no-speech probability"
+                    } else {
+                        "silence"
+                    },
                     dropped.iter().map(|w| w.text.as_str()).collect::<Vec<_>>()
                 );
             }

@@ -50,6 +50,95 @@ pub enum ModelError {
     BadFile { path: PathBuf, what: String },
 }
 
+/// Which files' checksums were verified, keyed on what changes when a file is
+/// rewritten: its size, modification time and inode. Kept in the models folder; when
+/// it cannot be written, files are simply verified again next time.
+#[derive(Debug, Default)]
+pub struct Stamps {
+    path: PathBuf,
+    entries: std::collections::BTreeMap<String, Stamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Stamp {
+    size: u64,
+    modified_ns: i128,
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let meta = fs::metadata(path).ok()?;
+        let modified_ns = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i128)
+            .unwrap_or(0);
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(Stamp {
+            size: meta.len(),
+            modified_ns,
+            inode,
+        })
+    }
+}
+
+impl Stamps {
+    const FILE: &'static str = ".verified.json";
+
+    fn at(dir: &Path) -> Stamps {
+        let path = dir.join(Self::FILE);
+        let entries = fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        Stamps { path, entries }
+    }
+
+    fn key(path: &Path) -> String {
+        fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string()
+    }
+
+    /// Whether `path` was verified and has not changed since.
+    pub fn is_current(&self, path: &Path) -> bool {
+        Stamp::of(path).is_some_and(|s| self.entries.get(&Self::key(path)) == Some(&s))
+    }
+
+    /// Remembers that `path`, as it is now, was verified.
+    pub fn record(&mut self, path: &Path) {
+        if let Some(s) = Stamp::of(path) {
+            self.entries.insert(Self::key(path), s);
+            self.save();
+        }
+    }
+
+    /// Forgets `path` (it failed verification).
+    pub fn forget(&mut self, path: &Path) {
+        if self.entries.remove(&Self::key(path)).is_some() {
+            self.save();
+        }
+    }
+
+    fn save(&self) {
+        let saved = serde_json::to_vec_pretty(&self.entries)
+            .map_err(std::io::Error::other)
+            .and_then(|b| crate::fsutil::write_atomic(&self.path, &b));
+        if let Err(e) = saved {
+            log::info!(
+                "cannot remember verified checksums in {}: {e}",
+                self.path.display()
+            );
+        }
+    }
+}
+
 /// The list of known models.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
@@ -304,10 +393,12 @@ impl ModelStore {
         Ok(dir)
     }
 
-    /// The sentence encoder's state: every file present with its size (`full`: and
-    /// its SHA-256), or what is wrong.
+    /// The sentence encoder's state: every file present with its size and SHA-256
+    /// (`full`: computed now; otherwise once per version of each file, as for
+    /// [`Self::check`]), or what is wrong.
     pub fn encoder_state(&self, full: bool) -> InstallState {
         let dir = self.encoder_dir();
+        let mut stamps = self.stamps();
         let mut missing = 0;
         for f in &self.manifest.encoder.files {
             let path = dir.join(&f.file);
@@ -320,10 +411,11 @@ impl ModelStore {
                     why: format!("{}: {} bytes, expected {}", f.file, meta.len(), f.size),
                 };
             }
-            if full {
+            if full || !stamps.is_current(&path) {
                 match crate::fsutil::sha256_file(&path) {
-                    Ok(h) if h == f.sha256 => {}
+                    Ok(h) if h == f.sha256 => stamps.record(&path),
                     Ok(h) => {
+                        stamps.forget(&path);
                         return InstallState::Corrupt {
                             why: format!("{}: SHA-256 {h}, expected {}", f.file, f.sha256),
                         };
@@ -404,9 +496,42 @@ impl ModelStore {
         })
     }
 
-    /// Cheap check before loading: the file is there, starts like a ggml model and has
-    /// one of the expected sizes. The full checksum is computed by [`Self::verify`].
+    /// The check before loading: [`Self::check_cheap`], and for a known model its
+    /// checksum, computed once per version of the file: a file of the right size but
+    /// damaged inside (a bad copy, a disk error) is refused instead of transcribing
+    /// garbage. The verification is remembered by size, modification time and inode
+    /// (`.verified.json` in the models folder), so it costs a read of the file only
+    /// after the file changed.
     pub fn check(&self, model: &ResolvedModel) -> Result<(), ModelError> {
+        self.check_cheap(model)?;
+        let Some(spec) = &model.spec else {
+            return Ok(()); // a file of the user's own: nothing to compare with
+        };
+        if self.stamps().is_current(&model.path) {
+            return Ok(());
+        }
+        match self.verify(spec) {
+            InstallState::Corrupt { why } => Err(ModelError::Corrupt {
+                path: model.path.clone(),
+                why,
+                fix: self.fix_for(model),
+            }),
+            InstallState::Missing => Err(ModelError::NotInstalled {
+                name: model.name.clone(),
+                path: model.path.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The record of which files were verified.
+    pub fn stamps(&self) -> Stamps {
+        Stamps::at(&self.dir)
+    }
+
+    /// Quick check: the file is there, starts like a ggml model and has one of the
+    /// expected sizes. The full checksum is computed by [`Self::verify`].
+    pub fn check_cheap(&self, model: &ResolvedModel) -> Result<(), ModelError> {
         let meta = match fs::metadata(&model.path) {
             Ok(m) => m,
             Err(_) => {
@@ -495,15 +620,22 @@ impl ModelStore {
             Ok(d) => d,
             Err(e) => return InstallState::Corrupt { why: e.to_string() },
         };
-        if spec.import.as_ref().is_some_and(|i| i.sha256 == d.sha256) {
+        let state = if spec.import.as_ref().is_some_and(|i| i.sha256 == d.sha256) {
             InstallState::Imported
         } else if spec.sha1.as_ref().is_some_and(|s| *s == d.sha1) {
             InstallState::Downloaded
         } else if spec.sha1.is_none() && spec.import.is_none() {
             InstallState::Present
         } else {
-            InstallState::Corrupt { why: "checksum matches neither the published file nor the registry-package conversion".into() }
+            InstallState::Corrupt { why: "its checksum matches neither the published file nor the registry-package conversion (damaged inside)".into() }
+        };
+        let mut stamps = self.stamps();
+        if matches!(state, InstallState::Corrupt { .. }) {
+            stamps.forget(&path);
+        } else {
+            stamps.record(&path);
         }
+        state
     }
 
     /// Quick state for listings: present with a plausible size, or not.
@@ -514,7 +646,7 @@ impl ModelStore {
             spec: Some(spec.clone()),
             reason: String::new(),
         };
-        match self.check(&resolved) {
+        match self.check_cheap(&resolved) {
             Ok(()) => InstallState::Present,
             Err(ModelError::NotInstalled { .. }) => InstallState::Missing,
             Err(ModelError::Corrupt { why, .. }) => InstallState::Corrupt { why },

@@ -210,10 +210,12 @@ fn stitch(engine: &Engine, pieces: Vec<Piece>, _fed_s: f64) -> Transcript {
     let mut segments: Vec<Segment> = Vec::new();
     let mut words: Vec<Word> = Vec::new();
     let mut not_speech: Vec<Word> = Vec::new();
-    let shift = |offset_s: f64| move |w: Word| Word {
-        start: w.start + offset_s,
-        end: w.end + offset_s,
-        ..w
+    let shift = |offset_s: f64| {
+        move |w: Word| Word {
+            start: w.start + offset_s,
+            end: w.end + offset_s,
+            ..w
+        }
     };
     for p in pieces {
         if model.beam_size.is_none() {
