@@ -15,12 +15,17 @@ use cpal::{FromSample, SampleFormat, SizedSample};
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     #[error(
-        "no input device found.\n  Fix: plug in a microphone (or check `rehearse devices`); to coach a recording instead, run `rehearse score FILE`"
+        "no input device that can record was found.\n  Check: a microphone is plugged in and not muted; your user may use audio (on Linux, \
+         in the `audio` group or logged in at the seat); the sound server runs (`pactl info` for PulseAudio or PipeWire); \
+         `rehearse devices` lists what can record, and `--device NAME` picks one.\n  \
+         To coach a recording instead, run `rehearse score FILE`"
     )]
     NoDevice,
     #[error("no input device matches {wanted:?}; available: {available}")]
     NoMatch { wanted: String, available: String },
-    #[error("cannot use input device {device:?}: {message}")]
+    #[error(
+        "cannot use input device {device:?}: {message}.\n  Check: it is plugged in and not used exclusively by another program; `rehearse devices` lists what can record, and `--device NAME` picks another"
+    )]
     Device { device: String, message: String },
 }
 
@@ -39,8 +44,49 @@ fn device_name(d: &cpal::Device) -> String {
         .unwrap_or_else(|_| "(unnamed)".into())
 }
 
-/// All input devices of the default host.
+/// Runs `f` with the process's stderr sent to /dev/null, unless `-v` asked for logs:
+/// the audio libraries print their probing ("ALSA lib confmisc.c: Cannot get card
+/// index", JACK's "server is not running") straight to stderr, which tells a user
+/// nothing they can act on. Only for calls on the main thread before any other thread
+/// prints.
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(unix)]
+    if !log::log_enabled!(log::Level::Info) {
+        // SAFETY: plain file-descriptor calls; the saved descriptor is restored and
+        // closed before returning, whatever `f` returns.
+        unsafe {
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
+            let saved = libc::dup(2);
+            if null >= 0 && saved >= 0 && libc::dup2(null, 2) >= 0 {
+                let out = f();
+                libc::dup2(saved, 2);
+                libc::close(saved);
+                libc::close(null);
+                return out;
+            }
+            if null >= 0 {
+                libc::close(null);
+            }
+            if saved >= 0 {
+                libc::close(saved);
+            }
+        }
+    }
+    f()
+}
+
+/// ALSA's `null` device "captures" endless zeros: never a microphone.
+fn is_null_device(name: &str) -> bool {
+    name.starts_with("Discard all samples")
+}
+
+/// The input devices of the default host that can record: at least one channel, and
+/// not ALSA's null device.
 pub fn list_input_devices() -> Result<Vec<InputDevice>, CaptureError> {
+    quietly(list_input_devices_loud)
+}
+
+fn list_input_devices_loud() -> Result<Vec<InputDevice>, CaptureError> {
     let host = cpal::default_host();
     let default = host.default_input_device().map(|d| device_name(&d));
     let devices = host.devices().map_err(|e| CaptureError::Device {
@@ -50,7 +96,7 @@ pub fn list_input_devices() -> Result<Vec<InputDevice>, CaptureError> {
     let mut out = Vec::new();
     for d in devices.filter(|d| d.supports_input()) {
         let name = device_name(&d);
-        let configs = d
+        let configs: Vec<(u16, u32, u32, String)> = d
             .supported_input_configs()
             .map(|cs| {
                 cs.map(|c| {
@@ -64,6 +110,13 @@ pub fn list_input_devices() -> Result<Vec<InputDevice>, CaptureError> {
                 .collect()
             })
             .unwrap_or_default();
+        let configs: Vec<(u16, u32, u32, String)> = configs
+            .into_iter()
+            .filter(|c| c.0 >= 1 && c.2 > 0)
+            .collect();
+        if configs.is_empty() || is_null_device(&name) {
+            continue;
+        }
         out.push(InputDevice {
             is_default: default.as_deref() == Some(name.as_str()),
             name,
@@ -109,6 +162,18 @@ const RING_SECONDS: usize = 60;
 /// Opens the default input device, or the first whose name contains `wanted`
 /// (case-insensitive), at its default configuration, and starts capturing.
 pub fn open(wanted: Option<&str>) -> Result<Capture, CaptureError> {
+    quietly(|| match open_loud(wanted) {
+        // No device can record at all (no sound card, no sound server): say what to check.
+        Err(CaptureError::Device { .. })
+            if wanted.is_none() && list_input_devices_loud().is_ok_and(|l| l.is_empty()) =>
+        {
+            Err(CaptureError::NoDevice)
+        }
+        other => other,
+    })
+}
+
+fn open_loud(wanted: Option<&str>) -> Result<Capture, CaptureError> {
     let host = cpal::default_host();
     let device = match wanted {
         None => host.default_input_device().ok_or(CaptureError::NoDevice)?,

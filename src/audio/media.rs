@@ -67,9 +67,12 @@ pub fn decode_media_16k(
         .map_err(|_| AudioError::Unsupported {
             path: p(),
             detail: match params.codec {
-                CODEC_ID_OPUS => "Opus audio (no pure-Rust decoder yet)".into(),
-                CODEC_ID_SPEEX => "Speex audio".into(),
-                other => format!("audio codec {other:?}"),
+                CODEC_ID_OPUS => "Opus audio (no pure-Rust decoder yet)".to_string(),
+                CODEC_ID_SPEEX => "Speex audio".to_string(),
+                // An internal codec number means nothing to a user; a file whose codec no
+                // decoder knows is usually not a recording at all.
+                _ => "an audio encoding rehearse cannot decode (or not a recording at all)"
+                    .to_string(),
             } + ".\n  Fix: convert it, e.g. `ffmpeg -i IN -ar 16000 -ac 1 OUT.wav`",
         })?;
 

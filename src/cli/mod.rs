@@ -193,6 +193,41 @@ pub fn main(tune_allocator: fn()) -> ExitCode {
     }
 }
 
+/// An input named on the command line; `-` is standard input, copied to a temporary
+/// file (removed when this is dropped) so every reader, any audio format included,
+/// works on it.
+pub struct InputFile {
+    pub path: std::path::PathBuf,
+    _stdin_copy: Option<tempfile::TempPath>,
+}
+
+impl InputFile {
+    pub fn open(arg: &std::path::Path) -> anyhow::Result<InputFile> {
+        if arg != std::path::Path::new("-") {
+            return Ok(InputFile {
+                path: arg.to_path_buf(),
+                _stdin_copy: None,
+            });
+        }
+        let mut tmp = tempfile::Builder::new()
+            .prefix("rehearse-stdin.")
+            .tempfile()
+            .map_err(|e| anyhow::anyhow!("cannot keep standard input in a temporary file: {e}"))?;
+        std::io::copy(&mut std::io::stdin().lock(), &mut tmp)
+            .map_err(|e| anyhow::anyhow!("reading standard input: {e}"))?;
+        let path = tmp.into_temp_path();
+        Ok(InputFile {
+            path: path.to_path_buf(),
+            _stdin_copy: Some(path),
+        })
+    }
+}
+
+/// Whether an output argument means standard output.
+pub fn is_stdout(p: &std::path::Path) -> bool {
+    p == std::path::Path::new("-")
+}
+
 /// Widest beam allowed: whisper.cpp has 8 decoders (wider fails with its "error -4").
 const MAX_BEAM: u32 = 8;
 

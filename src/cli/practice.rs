@@ -404,9 +404,18 @@ impl Take {
                 clock(seconds)
             );
         }
-        if audio.is_empty() || transcript.words.is_empty() {
+        if audio.is_empty() {
+            // Nothing recorded at all (stopped at once): there is no take to keep.
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                log::warn!("could not remove {}: {e}", dir.display());
+            }
             anyhow::bail!(
-                "no speech was recorded (is the microphone muted?); the take is in {}",
+                "nothing was recorded (stopped before any audio arrived); no take was kept"
+            );
+        }
+        if transcript.words.is_empty() {
+            anyhow::bail!(
+                "no speech was recorded (is the microphone muted?); the audio is kept in {}",
                 dir.display()
             );
         }
@@ -455,7 +464,7 @@ fn release_device(cap: capture::Capture, reason: StopReason) {
 pub fn devices() -> Result<ExitCode> {
     let list = capture::list_input_devices()?;
     if list.is_empty() {
-        println!("no input devices found; `rehearse score FILE` coaches a recording instead");
+        say!("{}", capture::CaptureError::NoDevice);
         return Ok(ExitCode::from(1));
     }
     for d in list {

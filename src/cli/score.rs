@@ -17,7 +17,8 @@ use super::EngineArgs;
 
 #[derive(Args, Debug)]
 pub struct ScoreArgs {
-    /// A recording (.wav, .mp3, .m4a, .flac, .ogg), a written draft (.txt, .md) or a saved transcript (.json).
+    /// A recording (.wav, .mp3, .m4a, .flac, .ogg), a written draft (.txt, .md) or a saved
+    /// transcript (.json); `-` reads standard input.
     pub file: PathBuf,
     /// Print the report as JSON (schema rehearse.report.v1); same as --format json.
     #[arg(long, conflicts_with = "format")]
@@ -25,7 +26,7 @@ pub struct ScoreArgs {
     /// Report format: terminal, json or md.
     #[arg(long, value_parser = parse_format, default_value = "terminal")]
     pub format: FormatArg,
-    /// Write the report to this file (atomically) instead of standard output.
+    /// Write the report to this file (atomically) instead of standard output (`-`: standard output).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
     /// A rubric file whose values replace the built-in ones (see rubrics/failure.toml).
@@ -109,17 +110,20 @@ fn load_transcript(path: &Path) -> Result<Transcript> {
 
 pub fn run(args: ScoreArgs) -> Result<ExitCode> {
     let rubric = Rubric::load(args.rubric.as_deref())?;
-    if let Some(out) = &args.output {
+    let output = args.output.as_deref().filter(|o| !super::is_stdout(o));
+    if let Some(out) = output {
         rehearse::fsutil::check_destination(out, &[&args.file])?;
     }
-    let kind = input_kind(&args.file)?;
+    let input = super::InputFile::open(&args.file)?;
+    let file = input.path.as_path();
+    let kind = input_kind(file)?;
     let (transcript, timing) = match kind {
         InputKind::Audio => (
-            super::transcribe::transcribe_file(&args.file, &args.engine)?,
+            super::transcribe::transcribe_file(file, &args.engine)?,
             Timing::Measured,
         ),
         InputKind::Text => {
-            let bytes = std::fs::read(&args.file)
+            let bytes = std::fs::read(file)
                 .with_context(|| format!("cannot read {}", args.file.display()))?;
             let text = String::from_utf8(bytes)
                 .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", args.file.display()))?;
@@ -129,7 +133,7 @@ pub fn run(args: ScoreArgs) -> Result<ExitCode> {
             )
         }
         InputKind::Transcript => {
-            let t = load_transcript(&args.file)?;
+            let t = load_transcript(file)?;
             // A transcript made from text keeps estimated timing.
             let timing = if t.model.engine == "text" {
                 Timing::Estimated
@@ -163,10 +167,10 @@ pub fn run(args: ScoreArgs) -> Result<ExitCode> {
         args.format.0
     };
     let mut buf = Vec::new();
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let to_terminal = output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     formatter(format, color).render(&analysis, &mut buf)?;
-    match &args.output {
+    match output {
         Some(out) => rehearse::fsutil::write_atomic(out, &buf)
             .with_context(|| format!("writing {}", out.display()))?,
         None => std::io::stdout().write_all(&buf)?,

@@ -14,12 +14,12 @@ use super::EngineArgs;
 
 #[derive(Args, Debug)]
 pub struct TranscribeArgs {
-    /// A recording: WAV, MP3, M4A/AAC, FLAC or Ogg Vorbis.
+    /// A recording: WAV, MP3, M4A/AAC, FLAC or Ogg Vorbis; `-` reads standard input.
     pub file: PathBuf,
     /// Print the transcript as JSON (schema rehearse.transcript.v1).
     #[arg(long)]
     pub json: bool,
-    /// Also save the JSON transcript to this file (written atomically).
+    /// Also save the JSON transcript to this file (written atomically; `-`: standard output).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -64,10 +64,13 @@ pub fn transcribe_file(file: &std::path::Path, engine_args: &EngineArgs) -> Resu
 }
 
 pub fn run(args: TranscribeArgs) -> Result<ExitCode> {
-    if let Some(out) = &args.output {
+    let to_stdout = args.output.as_deref().is_some_and(super::is_stdout);
+    let output = args.output.as_deref().filter(|o| !super::is_stdout(o));
+    if let Some(out) = output {
         rehearse::fsutil::check_destination(out, &[&args.file])?;
     }
-    let t = transcribe_file(&args.file, &args.engine)?;
+    let input = super::InputFile::open(&args.file)?;
+    let t = transcribe_file(&input.path, &args.engine)?;
     if t.words.is_empty() {
         say!(
             "note: no speech found in {} (silence, noise or music only){}",
@@ -83,11 +86,11 @@ pub fn run(args: TranscribeArgs) -> Result<ExitCode> {
         );
     }
     let json = serde_json::to_string_pretty(&t)?;
-    if let Some(out) = &args.output {
+    if let Some(out) = output {
         rehearse::fsutil::write_atomic(out, json.as_bytes())
             .with_context(|| format!("writing {}", out.display()))?;
     }
-    if args.json {
+    if args.json || to_stdout {
         println!("{json}");
     } else {
         for s in &t.segments {

