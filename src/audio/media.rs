@@ -13,9 +13,9 @@ use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-use super::Audio16k;
 use super::resample::Resampler16k;
 use super::wav::AudioError;
+use super::{Audio16k, SourceInfo};
 
 /// Consecutive undecodable packets tolerated before the file counts as corrupt: a
 /// damaged frame or two in a long recording is skipped, as players do.
@@ -26,6 +26,19 @@ pub fn decode_media_16k(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Audio16k, AudioError> {
+    let mut samples = Vec::new();
+    let info = decode_media_into(path, progress, &mut |chunk| {
+        samples.extend_from_slice(chunk)
+    })?;
+    Ok(info.with_samples(samples))
+}
+
+/// [`decode_media_16k`], handing the samples to `sink` a packet at a time.
+pub fn decode_media_into(
+    path: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+    sink: &mut dyn FnMut(&[f32]),
+) -> Result<SourceInfo, AudioError> {
     let p = || path.to_path_buf();
     let file = File::open(path).map_err(|source| AudioError::Open { path: p(), source })?;
     if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
@@ -144,6 +157,8 @@ pub fn decode_media_16k(
                 if let Some((_, old)) = slot.take() {
                     old.finish(&mut out)
                         .map_err(|source| AudioError::Resample { path: p(), source })?;
+                    sink(&out);
+                    out.clear();
                 }
                 let rs = Resampler16k::new(rate)
                     .map_err(|source| AudioError::Resample { path: p(), source })?;
@@ -161,6 +176,8 @@ pub fn decode_media_16k(
         frames += mono.len() as u64;
         rs.push(&mono, &mut out)
             .map_err(|source| AudioError::Resample { path: p(), source })?;
+        sink(&out);
+        out.clear();
         progress(frames, total_frames.max(frames));
     }
     let Some((rate, rs)) = resampler else {
@@ -171,6 +188,7 @@ pub fn decode_media_16k(
     };
     rs.finish(&mut out)
         .map_err(|source| AudioError::Resample { path: p(), source })?;
+    sink(&out);
     // Container says more than the stream held: the file was cut short.
     if total_frames > 0 && frames + (rate as u64) < total_frames {
         return Err(AudioError::Truncated {
@@ -179,10 +197,31 @@ pub fn decode_media_16k(
             got: frames,
         });
     }
-    Ok(Audio16k {
-        samples: out,
+    Ok(SourceInfo {
         source_rate: rate,
         source_channels,
         notes: Vec::new(),
     })
+}
+
+/// The length the container declares, without decoding.
+pub fn duration_hint(path: &Path) -> Option<f64> {
+    let file = File::open(path).ok()?;
+    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .ok()?;
+    let track = format.default_track(TrackType::Audio)?;
+    let frames = track.num_frames?;
+    let rate = track.codec_params.as_ref()?.audio()?.sample_rate?;
+    (rate > 0).then(|| frames as f64 / f64::from(rate))
 }

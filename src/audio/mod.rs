@@ -10,9 +10,9 @@ pub mod take;
 pub mod vad;
 pub mod wav;
 
-pub use media::decode_media_16k;
+pub use media::{decode_media_16k, decode_media_into};
 pub use resample::Resampler16k;
-pub use wav::{AudioError, decode_wav_16k};
+pub use wav::{AudioError, decode_wav_16k, decode_wav_into};
 
 use std::io::Read;
 use std::path::Path;
@@ -28,6 +28,20 @@ pub fn decode_file_16k(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Audio16k, AudioError> {
+    let mut samples = Vec::new();
+    let info = decode_file_into(path, progress, &mut |chunk| {
+        samples.extend_from_slice(chunk)
+    })?;
+    Ok(info.with_samples(samples))
+}
+
+/// [`decode_file_16k`], handing the samples to `sink` as they are decoded (memory
+/// stays flat however long the file is).
+pub fn decode_file_into(
+    path: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+    sink: &mut dyn FnMut(&[f32]),
+) -> Result<SourceInfo, AudioError> {
     let mut head = [0u8; 12];
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut head))
@@ -41,12 +55,45 @@ pub fn decode_file_16k(
         });
     }
     if n >= 4 && &head[..4] == b"RIFF" {
-        return match decode_wav_16k(path, progress) {
-            Err(AudioError::Unsupported { .. }) => decode_media_16k(path, progress),
+        // hound refuses an encoding before it hands over any sample, so the fallback
+        // never sees a sink that was already fed.
+        return match decode_wav_into(path, progress, sink) {
+            Err(AudioError::Unsupported { .. }) => decode_media_into(path, progress, sink),
             other => other,
         };
     }
-    decode_media_16k(path, progress)
+    decode_media_into(path, progress, sink)
+}
+
+/// The length of a recording from its header, when the header says (WAV, and most
+/// MP3/M4A/FLAC); decodes nothing.
+pub fn duration_hint(path: &Path) -> Option<f64> {
+    if let Ok(r) = hound::WavReader::open(path) {
+        let spec = r.spec();
+        return (r.duration() > 0 && spec.sample_rate > 0)
+            .then(|| f64::from(r.duration()) / f64::from(spec.sample_rate));
+    }
+    media::duration_hint(path)
+}
+
+/// What a decoder learned about a source besides its samples.
+#[derive(Debug, Clone, Default)]
+pub struct SourceInfo {
+    pub source_rate: u32,
+    pub source_channels: u16,
+    /// What was odd about the file and how it was read anyway (a repaired header).
+    pub notes: Vec<String>,
+}
+
+impl SourceInfo {
+    fn with_samples(self, samples: Vec<f32>) -> Audio16k {
+        Audio16k {
+            samples,
+            source_rate: self.source_rate,
+            source_channels: self.source_channels,
+            notes: self.notes,
+        }
+    }
 }
 
 /// Root-mean-square level of the loudest second, in full-scale units: a recording

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::resample::{ResampleError, Resampler16k};
-use super::{Audio16k, TARGET_RATE};
+use super::{Audio16k, SourceInfo, TARGET_RATE};
 
 /// Frames decoded per step: bounds memory at the source rate to a few KB.
 const FRAMES_PER_STEP: usize = 4096;
@@ -59,6 +59,20 @@ pub fn decode_wav_16k(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Audio16k, AudioError> {
+    let mut samples = Vec::new();
+    let info = decode_wav_into(path, progress, &mut |chunk| {
+        samples.extend_from_slice(chunk)
+    })?;
+    Ok(info.with_samples(samples))
+}
+
+/// [`decode_wav_16k`], handing the 16 kHz samples to `sink` a few thousand at a time
+/// instead of keeping them: memory stays flat however long the file is.
+pub fn decode_wav_into(
+    path: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+    sink: &mut dyn FnMut(&[f32]),
+) -> Result<SourceInfo, AudioError> {
     let file = std::fs::File::open(path).map_err(|source| AudioError::Open {
         path: path.to_path_buf(),
         source,
@@ -89,9 +103,7 @@ pub fn decode_wav_16k(
     }
     let mut resampler = Resampler16k::new(spec.sample_rate)
         .map_err(|source| AudioError::Resample { path: p(), source })?;
-    let expected_out =
-        (total_frames as f64 * TARGET_RATE as f64 / spec.sample_rate as f64) as usize + 16;
-    let mut out = Vec::with_capacity(expected_out);
+    let mut out = Vec::with_capacity(FRAMES_PER_STEP * TARGET_RATE as usize / 8000 + 64);
     let mut mono = Vec::with_capacity(FRAMES_PER_STEP);
     let mut frames = 0u64;
 
@@ -135,11 +147,15 @@ pub fn decode_wav_16k(
                 resampler
                     .push(&mono, &mut out)
                     .map_err(|source| AudioError::Resample { path: p(), source })?;
+                sink(&out);
+                out.clear();
                 progress(frames, total_frames);
             }
             resampler
                 .push(&mono, &mut out)
                 .map_err(|source| AudioError::Resample { path: p(), source })?;
+            sink(&out);
+            out.clear();
         }};
     }
 
@@ -175,6 +191,7 @@ pub fn decode_wav_16k(
     resampler
         .finish(&mut out)
         .map_err(|source| AudioError::Resample { path: p(), source })?;
+    sink(&out);
     progress(frames, total_frames);
     let notes = repaired
         .map(|why| {
@@ -186,8 +203,7 @@ pub fn decode_wav_16k(
         })
         .into_iter()
         .collect();
-    Ok(Audio16k {
-        samples: out,
+    Ok(SourceInfo {
         source_rate: spec.sample_rate,
         source_channels: spec.channels,
         notes,

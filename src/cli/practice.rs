@@ -491,6 +491,50 @@ pub fn devices() -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A take cut off before it was scored (killed, or the machine went down): its audio
+/// is transcribed and scored now, and the transcript and report are saved with it, as
+/// if the take had finished.
+fn score_unscored_take(dir: &std::path::Path, audio: &std::path::Path) -> Result<ExitCode> {
+    say!(
+        "this take was not scored (it was cut off before its report was saved); scoring {} now and saving the report with it",
+        audio.display()
+    );
+    let engine_args = super::EngineArgs::default();
+    let transcript = super::transcribe::transcribe_file(audio, &engine_args)?;
+    if transcript.words.is_empty() {
+        anyhow::bail!(
+            "no speech in {} (silence only?); nothing to score",
+            audio.display()
+        );
+    }
+    write_atomic(
+        &dir.join(takes::TRANSCRIPT),
+        serde_json::to_string_pretty(&transcript)?.as_bytes(),
+    )?;
+    let rubric = Rubric::builtin();
+    let encoder = super::load_encoder(&super::EncoderArgs::default());
+    let analysis = analyze_with(
+        &transcript,
+        InputInfo {
+            path: audio.display().to_string(),
+            kind: InputKind::Audio,
+            timing: Timing::Measured,
+        },
+        &rubric,
+        encoder.as_ref().map(|e| e as &dyn SentenceEncoder),
+    );
+    write_atomic(
+        &dir.join(takes::REPORT),
+        serde_json::to_string_pretty(&analysis.report)?.as_bytes(),
+    )?;
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut out = Vec::new();
+    formatter(Format::Terminal, color).render(&analysis, &mut out)?;
+    std::io::stdout().write_all(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn takes(args: TakesArgs) -> Result<ExitCode> {
     let store = TakeStore::new(args.takes_dir);
     match args.command {
@@ -531,6 +575,10 @@ pub fn takes(args: TakesArgs) -> Result<ExitCode> {
                 .find(&which)?
                 .with_context(|| format!("no take {which:?}; see `rehearse takes`"))?;
             let transcript_path = t.path.join(takes::TRANSCRIPT);
+            let audio_path = t.path.join(takes::AUDIO);
+            if !transcript_path.is_file() && audio_path.is_file() {
+                return score_unscored_take(&t.path, &audio_path);
+            }
             super::score::run(super::score::ScoreArgs::for_file(transcript_path))
         }
         Some(TakesCommand::Repair) => {

@@ -8,6 +8,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use rehearse::audio::decode_file_16k;
+use rehearse::transcribe::stream::{LONG_FILE_S, transcribe_file_in_pieces};
 use rehearse::transcript::Transcript;
 
 use super::EngineArgs;
@@ -37,6 +38,30 @@ fn clock(s: f64) -> String {
 /// Decodes and transcribes one file, with progress bars when someone is watching.
 pub fn transcribe_file(file: &std::path::Path, engine_args: &EngineArgs) -> Result<Transcript> {
     let (engine, opts) = super::load_engine(engine_args)?;
+    let long = rehearse::audio::duration_hint(file).is_none_or(|d| d > LONG_FILE_S);
+    if long {
+        let bar = (super::interactive_stderr()).then(|| {
+            let bar = ProgressBar::new(100);
+            bar.set_style(
+                ProgressStyle::with_template("transcribing {bar:30} {pos:>3}% {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        let (info, t) = transcribe_file_in_pieces(&engine, &opts, file, &mut |done, total| {
+            if let Some(b) = &bar {
+                b.set_position((done * 100).checked_div(total).unwrap_or(0));
+            }
+        })
+        .with_context(|| format!("transcribing {}", file.display()))?;
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        for note in &info.notes {
+            say!("note: {note}");
+        }
+        return Ok(t);
+    }
     let audio = decode_file_16k(file, &mut |_, _| {})?;
     for note in &audio.notes {
         say!("note: {note}");

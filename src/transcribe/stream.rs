@@ -9,9 +9,12 @@ use super::engine::{DecodeOptions, Engine, EngineError};
 use crate::audio::TARGET_RATE;
 use crate::transcript::{Segment, Transcript, Word};
 
-/// Where to cut the stream into stretches.
+/// Where to cut the stream into stretches, and how many may wait for the worker.
 #[derive(Debug, Clone, Copy)]
 pub struct ChunkPolicy {
+    /// Stretches waiting to be transcribed before `feed` blocks; `None`: never block
+    /// (a microphone cannot wait).
+    pub max_queued: Option<usize>,
     /// Do not cut before this much audio (seconds): Whisper needs context.
     pub min_s: f64,
     /// Always cut by this length (seconds).
@@ -25,10 +28,39 @@ pub struct ChunkPolicy {
 impl Default for ChunkPolicy {
     fn default() -> Self {
         ChunkPolicy {
+            max_queued: None,
             min_s: 8.0,
             max_s: 20.0,
             pause_s: 0.3,
             silence_rms: 0.015,
+        }
+    }
+}
+
+impl ChunkPolicy {
+    /// For a long file decoded as it is transcribed: stretches close to Whisper's 30 s
+    /// window, and at most one waiting, so decoding (far faster) cannot fill memory.
+    pub fn long_file() -> ChunkPolicy {
+        ChunkPolicy {
+            max_queued: Some(1),
+            min_s: 20.0,
+            max_s: 29.0,
+            ..ChunkPolicy::default()
+        }
+    }
+}
+
+/// The queue to the worker: unbounded for a microphone, bounded for a file.
+enum Jobs {
+    Unbounded(mpsc::Sender<(f64, Vec<f32>)>),
+    Bounded(mpsc::SyncSender<(f64, Vec<f32>)>),
+}
+
+impl Jobs {
+    fn send(&self, job: (f64, Vec<f32>)) -> Result<(), mpsc::SendError<(f64, Vec<f32>)>> {
+        match self {
+            Jobs::Unbounded(tx) => tx.send(job),
+            Jobs::Bounded(tx) => tx.send(job),
         }
     }
 }
@@ -83,7 +115,7 @@ pub struct StreamingTranscriber {
     /// of audio would rescan up to 20 s each time.
     scanned: usize,
     offset: usize,
-    jobs: mpsc::Sender<(f64, Vec<f32>)>,
+    jobs: Jobs,
     heard: Heard,
 }
 
@@ -99,7 +131,16 @@ pub fn with_streaming<R>(
     policy: ChunkPolicy,
     f: impl FnOnce(&mut StreamingTranscriber) -> R,
 ) -> Result<(R, Transcript), EngineError> {
-    let (tx, rx) = mpsc::channel::<(f64, Vec<f32>)>();
+    let (tx, rx) = match policy.max_queued {
+        Some(n) => {
+            let (tx, rx) = mpsc::sync_channel(n);
+            (Jobs::Bounded(tx), rx)
+        }
+        None => {
+            let (tx, rx) = mpsc::channel();
+            (Jobs::Unbounded(tx), rx)
+        }
+    };
     let heard: Heard = Arc::default();
     let heard_by_worker = heard.clone();
     std::thread::scope(|scope| {
@@ -188,6 +229,36 @@ impl StreamingTranscriber {
     pub fn pending_seconds(&self) -> f64 {
         self.pending.len() as f64 / TARGET_RATE as f64
     }
+}
+
+/// Recordings longer than this are transcribed in pieces while they are decoded, so
+/// memory does not grow with their length (a whole 60-minute file at 16 kHz is 230 MB
+/// of samples before Whisper's own buffers); shorter ones are decoded whole, which
+/// lets whisper.cpp choose its own windows.
+pub const LONG_FILE_S: f64 = 600.0;
+
+/// A file could not be decoded or transcribed.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error(transparent)]
+    Audio(#[from] crate::audio::AudioError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+/// Decodes `path` and transcribes it a stretch at a time as the samples arrive
+/// (stretches of 20-29 s cut at pauses, each primed with the text before it, as a live
+/// take is); `progress(frames_done, frames_total)` follows the decoding.
+pub fn transcribe_file_in_pieces(
+    engine: &Engine,
+    opts: &DecodeOptions,
+    path: &std::path::Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(crate::audio::SourceInfo, Transcript), FileError> {
+    let (decoded, transcript) = with_streaming(engine, opts, ChunkPolicy::long_file(), |st| {
+        crate::audio::decode_file_into(path, progress, &mut |samples| st.feed(samples))
+    })?;
+    Ok((decoded?, transcript))
 }
 
 /// Words of the previous stretch carried into the next one's prompt.

@@ -88,3 +88,41 @@ static ENCODER: LazyLock<Option<rehearse::embed::StaticEncoder>> = LazyLock::new
 pub fn encoder() -> Option<&'static rehearse::embed::StaticEncoder> {
     ENCODER.as_ref()
 }
+
+/// The binary as a user runs it, isolated from this machine's own setup: HOME and the
+/// XDG folders in `home` (so no user config or takes are read), no config file, no
+/// model chosen by the environment. The project's models folder is still found (the
+/// binary's default), so the installed models are used.
+pub fn rehearse_in(home: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rehearse"));
+    c.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("REHEARSE_CONFIG", home.join("no-config.toml"))
+        .env_remove("REHEARSE_MODEL")
+        .env_remove("REHEARSE_MODELS_DIR")
+        .env_remove("REHEARSE_LOG")
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null());
+    c
+}
+
+/// Standard error as text.
+pub fn stderr_of(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Writes a WAV of `samples` (16 kHz mono float) to `path`.
+pub fn write_wav(path: &Path, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
+    for s in samples {
+        w.write_sample(*s).expect("write sample");
+    }
+    w.finalize().expect("finalize wav");
+}
