@@ -549,7 +549,11 @@ fn a_long_silence_after_speech_is_not_counted_as_speech() {
         ])
         .output()
         .expect("score the file");
-    assert!(file.status.success(), "{}", String::from_utf8_lossy(&file.stderr));
+    assert!(
+        file.status.success(),
+        "{}",
+        String::from_utf8_lossy(&file.stderr)
+    );
     let file: serde_json::Value = serde_json::from_slice(&file.stdout).expect("json");
     let (d_live, d_file) = (
         live["duration_s"].as_f64().expect("d"),
@@ -559,11 +563,31 @@ fn a_long_silence_after_speech_is_not_counted_as_speech() {
         live["wpm"].as_f64().expect("wpm"),
         file["wpm"].as_f64().expect("wpm"),
     );
-    assert!(d_live < 14.0, "live take counted {d_live} s of a 12 s answer");
-    assert!((d_live - d_file).abs() <= 1.0, "{d_live} s live vs {d_file} s as a file");
+    let transcript = std::fs::read_to_string(take.join("transcript.json")).expect("transcript");
+    let t: rehearse::transcript::Transcript = serde_json::from_str(&transcript).expect("json");
+    let late: Vec<String> = t
+        .words
+        .iter()
+        .filter(|w| w.end > 12.5 || w.start < 0.5)
+        .map(|w| format!("{:.2}-{:.2} {}", w.start, w.end, w.text))
+        .collect();
+    assert!(
+        d_live < 14.0,
+        "live take counted {d_live} s of a 12 s answer; words after the speech: {late:?}"
+    );
+    assert!(
+        (d_live - d_file).abs() <= 1.0,
+        "{d_live} s live vs {d_file} s as a file"
+    );
     assert!(
         (w_live - w_file).abs() <= 0.05 * w_file,
-        "{w_live} wpm live vs {w_file} as a file"
+        "{w_live} wpm live vs {w_file} as a file ({} words in {d_live} s vs {} in {d_file} s): {:?} vs {:?}",
+        live["words"],
+        file["words"],
+        t.text(),
+        file["sentences"]
+            .as_array()
+            .map(|s| s.iter().map(|x| x["text"].to_string()).collect::<Vec<_>>())
     );
 }
 

@@ -72,6 +72,33 @@ impl VoiceActivity {
         a < b && self.voiced[a..b].iter().any(|v| *v)
     }
 
+    /// `(start_s, end_s)` with an end that runs on into silence pulled back to the
+    /// last voiced frame of the span, plus `margin_s`: Whisper often stretches a
+    /// segment's last word to the end of its window, so a take that ends in a long
+    /// silence would otherwise count the silence as speaking time.
+    pub fn trim_end(&self, start_s: f64, end_s: f64, margin_s: f64) -> f64 {
+        let a = Self::frame_at(start_s);
+        let b = (Self::frame_at(end_s) + 1).min(self.voiced.len());
+        if a >= b {
+            return end_s;
+        }
+        match self.voiced[a..b].iter().rposition(|v| *v) {
+            Some(last) => {
+                let voiced_end = (a + last + 1) as f64 * FRAME as f64 / TARGET_RATE as f64;
+                end_s.min(voiced_end + margin_s).max(start_s)
+            }
+            None => end_s,
+        }
+    }
+
+    /// Seconds from the start of the first voiced frame to the end of the last one.
+    pub fn voiced_span(&self) -> Option<(f64, f64)> {
+        let first = self.voiced.iter().position(|v| *v)?;
+        let last = self.voiced.iter().rposition(|v| *v)?;
+        let s = |f: usize| f as f64 * FRAME as f64 / TARGET_RATE as f64;
+        Some((s(first), s(last + 1)))
+    }
+
     /// Whether the recording holds any voice at all.
     pub fn any(&self) -> bool {
         self.voiced.iter().any(|v| *v)
@@ -119,6 +146,21 @@ mod tests {
             "{}",
             v.voiced_seconds()
         );
+    }
+
+    #[test]
+    fn a_word_stretched_into_silence_is_trimmed_to_the_voice() {
+        let mut a = tone(2.0, 0.2);
+        a.extend(vec![0.0; 16000 * 6]);
+        let v = VoiceActivity::detect(&a);
+        let end = v.trim_end(1.5, 7.5, 0.2);
+        assert!((end - 2.2).abs() < 0.05, "{end}");
+        assert_eq!(
+            v.trim_end(0.5, 1.5, 0.2),
+            1.5,
+            "inside the voice: unchanged"
+        );
+        assert_eq!(v.trim_end(3.0, 4.0, 0.2), 4.0, "no voice at all: unchanged");
     }
 
     #[test]

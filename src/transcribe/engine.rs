@@ -99,6 +99,14 @@ const LOW_AVG_LOGPROB: f64 = -1.0;
 /// (Whisper's word times are loose by a few tenths of a second).
 const WORD_VOICE_MARGIN_S: f64 = 0.3;
 
+/// Silence longer than this before the first or after the last voiced moment of a
+/// recording is left out of what Whisper decodes (keeping [`EDGE_MARGIN_S`] of it).
+const EDGE_SILENCE_S: f64 = 2.0;
+const EDGE_MARGIN_S: f64 = 0.5;
+
+/// How far past its last voiced frame a word may end (the decay of the last sound).
+const WORD_END_MARGIN_S: f64 = 0.2;
+
 /// Tokens of earlier text carried into each window (whisper.cpp's default: 224).
 const MAX_TEXT_CONTEXT: i32 = 64;
 
@@ -194,6 +202,27 @@ impl Engine {
             return Err(EngineError::NoAudio);
         }
         let voice = VoiceActivity::detect(samples);
+        let duration_s = samples.len() as f64 / TARGET_RATE as f64;
+        // Long silence before the first or after the last voiced moment is not handed to
+        // Whisper: over a long silent tail tiny.en drops the last words of the speech or
+        // invents some ("Early last" for "Early last year, I was..." over 16 s of hiss).
+        let (speech_from, speech_to) = match voice.voiced_span() {
+            Some((a, b)) => (
+                if a > EDGE_SILENCE_S {
+                    a - EDGE_MARGIN_S
+                } else {
+                    0.0
+                },
+                if duration_s - b > EDGE_SILENCE_S {
+                    b + EDGE_MARGIN_S
+                } else {
+                    duration_s
+                },
+            ),
+            None => (0.0, duration_s),
+        };
+        let at = |s: f64| ((s * TARGET_RATE as f64) as usize).min(samples.len());
+        let (speech, offset_s) = (&samples[at(speech_from)..at(speech_to)], speech_from);
         let framed_prompt = match opts.initial_prompt.as_deref() {
             Some(p) if !p.trim().is_empty() => Some(self.frame_prompt(p)?),
             _ => None,
@@ -220,13 +249,13 @@ impl Engine {
         params.set_print_realtime(false);
         params.set_print_special(false);
         params.set_print_timestamps(false);
-        if opts.fit_audio_ctx && samples.len() < 30 * TARGET_RATE as usize {
+        if opts.fit_audio_ctx && speech.len() < 30 * TARGET_RATE as usize {
             // 1500 encoder positions cover 30 s; keep a margin for the last words. A
             // window much shorter than 15 s makes tiny.en repeat the last phrase of a
             // short piece ("the same afternoon I told my manager" three times from 4 s
             // at a 10 s window; tests/transcribe.rs), so never less.
             let ctx =
-                (samples.len() as f64 / (30.0 * TARGET_RATE as f64) * 1500.0).ceil() as i32 + 64;
+                (speech.len() as f64 / (30.0 * TARGET_RATE as f64) * 1500.0).ceil() as i32 + 64;
             params.set_audio_ctx(ctx.clamp(MIN_AUDIO_CTX, 1500));
         }
         if let Some(tokens) = &framed_prompt {
@@ -235,20 +264,19 @@ impl Engine {
         if let Some(cb) = progress {
             params.set_progress_callback_safe(cb);
         }
-        let duration_s = samples.len() as f64 / TARGET_RATE as f64;
         let mut info = self.info.clone();
         info.beam_size = Some(opts.beam_size.max(1));
         info.threads = Some(opts.threads.max(1));
         info.initial_prompt = opts.initial_prompt.clone();
         let mut t = Transcript::new(info, duration_s);
-        if !voice.any() {
+        if !voice.any() || speech.is_empty() {
             // Nothing but silence or a hum: whatever the recogniser would write is invented.
             return Ok(t);
         }
         let mut state = self.new_state()?;
-        state.full(params, samples)?;
+        state.full(params, speech)?;
         let eot = self.ctx.token_eot();
-        let clamp = |cs: i64| (cs as f64 / 100.0).clamp(0.0, duration_s);
+        let clamp = |cs: i64| (cs as f64 / 100.0 + offset_s).clamp(0.0, duration_s);
         for seg in state.as_iter() {
             let text = seg
                 .to_str_lossy()
@@ -296,9 +324,12 @@ impl Engine {
             let avg_logprob = logp / n_tokens.max(1) as f64;
             let not_speech =
                 seg.no_speech_probability() > NO_SPEECH_PROB && avg_logprob < LOW_AVG_LOGPROB;
-            let (kept, dropped): (Vec<Word>, Vec<Word>) = words.into_iter().partition(|w| {
+            let (mut kept, dropped): (Vec<Word>, Vec<Word>) = words.into_iter().partition(|w| {
                 !not_speech && voice.voiced_between(w.start, w.end, WORD_VOICE_MARGIN_S)
             });
+            for w in &mut kept {
+                w.end = voice.trim_end(w.start, w.end, WORD_END_MARGIN_S);
+            }
             if !dropped.is_empty() {
                 log::debug!(
                     "not speech ({}): {:?}",
@@ -310,9 +341,10 @@ impl Engine {
                     dropped.iter().map(|w| w.text.as_str()).collect::<Vec<_>>()
                 );
             }
-            if !kept.is_empty() {
+            if let Some(last) = kept.last() {
                 let start = clamp(seg.start_timestamp());
-                let end = clamp(seg.end_timestamp());
+                // Not past its last word, which has been trimmed to the voice.
+                let end = clamp(seg.end_timestamp()).min(last.end).max(start);
                 let text = if dropped.is_empty() {
                     text
                 } else {
