@@ -188,6 +188,8 @@ fn report_mtimes(out: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
     v
 }
 
+/// Every file under `dir` but the batch's lock files (`.rehearse-batch.lock`,
+/// `.summary.csv.lock`: empty, kept so concurrent batches can coordinate).
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -195,9 +197,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     };
     for e in entries.flatten() {
         let p = e.path();
+        let lock = p.file_name().is_some_and(|n| {
+            n.to_string_lossy().starts_with('.') && n.to_string_lossy().ends_with(".lock")
+        });
         if p.is_dir() {
             files.extend(walk(&p));
-        } else {
+        } else if !lock {
             files.push(p);
         }
     }

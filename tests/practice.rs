@@ -712,6 +712,25 @@ fn the_live_screen_runs_in_tmux_with_restart_discard_prompt_and_stop() {
     tmux.wait_for("Enter/Space stop", Duration::from_secs(5));
     tmux.wait_for("0:04 recorded", Duration::from_secs(10));
 
+    // Too small a terminal: the screen asks for a larger one and recording goes on;
+    // back at 80x24 it is drawn whole again, with nothing left of the small layout.
+    tmux.cmd(&["resize-window", "-t", "live", "-x", "60", "-y", "20"]);
+    let s = tmux.wait_for("enlarge the terminal", Duration::from_secs(5));
+    assert!(
+        !s.contains("████"),
+        "the big timer is still drawn at 60x20:\n{s}"
+    );
+    tmux.cmd(&["resize-window", "-t", "live", "-x", "80", "-y", "24"]);
+    let s = tmux.wait_for("Enter/Space stop", Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(400));
+    let s = {
+        let _ = s;
+        tmux.screen()
+    };
+    assert!(!s.contains("enlarge the terminal"), "stale line:\n{s}");
+    assert_eq!(s.matches("recorded  ·").count(), 1, "a doubled line:\n{s}");
+    assert!(s.lines().all(|l| l.chars().count() <= 80), "{s}");
+
     // Enter stops; the report replaces the live screen.
     tmux.cmd(&["send-keys", "-t", "live", "Enter"]);
     let s = tmux.wait_for("EXIT=", Duration::from_secs(60));
@@ -724,6 +743,65 @@ fn the_live_screen_runs_in_tmux_with_restart_discard_prompt_and_stop() {
         .duration() as f64
         / 16_000.0;
     assert!((3.0..15.0).contains(&secs), "take is {secs} s");
+}
+
+/// The terminal report wraps at the terminal's width, and a dumb terminal (or
+/// NO_COLOR) gets no colour codes.
+#[test]
+fn the_terminal_report_fits_the_terminal_and_dumb_terminals_get_no_colour() {
+    if common::need(Path::new("/usr/bin/tmux")).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = dir.path().join("answer.txt");
+    std::fs::write(
+        &text,
+        "I was a shift lead at a bakery and I was responsible for the Saturday orders. \
+         I forgot to check the oven schedule and two wedding cakes were late by an hour, \
+         which upset both couples and cost us a refund of two hundred dollars in total. \
+         I called both couples that morning and delivered the cakes myself. \
+         Since then I always check the schedule the night before, and no order has been late in a year.",
+    )
+    .expect("write");
+    for (term, width, colour) in [("xterm-256color", 60, true), ("dumb", 70, false)] {
+        let tmux = Tmux {
+            socket: dir.path().join(format!("tmux-{term}.sock")),
+        };
+        let run = format!(
+            "{} score {} --no-encoder; echo EXIT=$?; sleep 60",
+            env!("CARGO_BIN_EXE_rehearse"),
+            text.display()
+        );
+        let o = tmux.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "live",
+            "-x",
+            &width.to_string(),
+            "-y",
+            "50",
+            "-e",
+            &format!("TERM={term}"),
+            "-e",
+            "REHEARSE_CONFIG=/nonexistent/config.toml",
+            &run,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let s = tmux.wait_for("EXIT=", Duration::from_secs(30));
+        assert!(s.contains("EXIT=0"), "{s}");
+        assert!(
+            s.lines().all(|l| l.chars().count() <= width),
+            "wider than {width}:\n{s}"
+        );
+        let escapes = String::from_utf8_lossy(
+            &tmux
+                .cmd(&["capture-pane", "-p", "-e", "-S", "-300", "-t", "live"])
+                .stdout,
+        )
+        .contains("\x1b[3");
+        assert_eq!(escapes, colour, "TERM={term}: colour {escapes}");
+    }
 }
 
 #[test]

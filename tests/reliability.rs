@@ -579,3 +579,148 @@ fn p16_small_errors_are_clear() {
         .expect("run");
     assert!(common::stderr_of(&out).contains("rehearse model import"));
 }
+
+// 14. Without a sound card: only devices that can record are listed, the audio
+// libraries' noise stays quiet, and the user is told what to check.
+#[test]
+fn p14_no_sound_card_gets_a_checklist_and_no_library_noise() {
+    let home = tempfile::tempdir().expect("tmp");
+    let empty = home.path().join("empty-alsa.conf");
+    std::fs::write(&empty, "\n").expect("write");
+    let out = common::rehearse_in(home.path())
+        .env("ALSA_CONFIG_PATH", &empty)
+        .arg("devices")
+        .output()
+        .expect("run");
+    let err = common::stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        err.contains("no input device that can record") && err.contains("`--device NAME`"),
+        "{err}"
+    );
+    let out = common::rehearse_in(home.path())
+        .env("ALSA_CONFIG_PATH", &empty)
+        .args(["practice", "--max-seconds", "2"])
+        .output()
+        .expect("run");
+    let err = common::stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the sound server runs"), "{err}");
+    // With this machine's own audio configuration, whatever it has: no probing noise,
+    // and no device listed that cannot record.
+    let out = common::rehearse_in(home.path())
+        .arg("devices")
+        .output()
+        .expect("run");
+    let err = common::stderr_of(&out);
+    assert!(
+        !err.contains("ALSA lib") && !err.contains("jack server"),
+        "{err}"
+    );
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(!listed.contains("0–0 channels"), "{listed}");
+}
+
+/// Peak resident memory (VmHWM, MB) of a child, read from /proc until it exits.
+fn peak_mb(mut cmd: std::process::Command) -> (f64, Output) {
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let status = format!("/proc/{}/status", child.id());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let watcher = std::thread::spawn(move || {
+        let mut peak = 0f64;
+        while rx.try_recv().is_err() {
+            if let Ok(s) = std::fs::read_to_string(&status)
+                && let Some(kb) = s
+                    .lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse::<f64>().ok())
+            {
+                peak = peak.max(kb / 1024.0);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        peak
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = tx.send(());
+    (watcher.join().expect("watcher"), out)
+}
+
+/// A 16 kHz 16-bit WAV: `speech` at the start and the end, a room's hiss between,
+/// `minutes` long in all.
+fn long_recording(path: &Path, speech: &[f32], minutes: f64) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("create");
+    let total = (minutes * 60.0 * 16_000.0) as usize;
+    let hiss = total.saturating_sub(2 * speech.len());
+    let mut x: u32 = 7;
+    let mut put = |v: f32| {
+        w.write_sample((v.clamp(-1.0, 1.0) * 32767.0) as i16)
+            .expect("w")
+    };
+    speech.iter().for_each(|s| put(*s));
+    for _ in 0..hiss {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        put((x as f32 / u32::MAX as f32 - 0.5) * 0.004);
+    }
+    speech.iter().for_each(|s| put(*s));
+    w.finalize().expect("finalize");
+}
+
+// 13. Memory does not grow with the length of a recording: a 40-minute one is
+// transcribed in pieces as it is decoded, within 50 MB of a 3-minute one.
+#[test]
+fn p13_a_long_recording_needs_no_more_memory_than_a_short_one() {
+    let Some(clip) = clip() else { return };
+    let home = tempfile::tempdir().expect("tmp");
+    let speech = rehearse::audio::decode_wav_16k(&clip, &mut |_, _| {})
+        .expect("clip")
+        .samples;
+    let (short, long) = (home.path().join("short.wav"), home.path().join("long.wav"));
+    long_recording(&short, &speech, 3.0);
+    long_recording(&long, &speech, 40.0);
+    let mut peaks = Vec::new();
+    for f in [&short, &long] {
+        let mut cmd = common::rehearse_in(home.path());
+        cmd.args(["transcribe", s(f), "--json", "--threads", "1"]);
+        let (peak, out) = peak_mb(cmd);
+        assert!(out.status.success(), "{}", common::stderr_of(&out));
+        let t: rehearse::transcript::Transcript =
+            serde_json::from_slice(&out.stdout).expect("transcript");
+        // Both stretches of speech are there, at the start and at the end.
+        assert!(
+            t.words.first().is_some_and(|w| w.start < 2.0),
+            "{}",
+            t.text()
+        );
+        assert!(
+            t.words.last().is_some_and(|w| w.end > t.duration_s - 15.0),
+            "{}",
+            t.text()
+        );
+        peaks.push(peak);
+    }
+    assert!(
+        peaks[1] <= peaks[0] + 50.0,
+        "40 minutes peaked at {:.0} MB, 3 minutes at {:.0} MB",
+        peaks[1],
+        peaks[0]
+    );
+}

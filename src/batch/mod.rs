@@ -498,7 +498,7 @@ fn score(
     let write_err = |p: &Path, e: std::io::Error| format!("{}: cannot write: {e}", p.display());
 
     let mut md = Vec::new();
-    formatter(Format::Markdown, false)
+    formatter(Format::Markdown, crate::report::TerminalStyle::PLAIN)
         .render(&analysis, &mut md)
         .map_err(|e| write_err(&md_path, e))?;
     let mut value = serde_json::to_value(&analysis.report)

@@ -96,6 +96,28 @@ pub struct LiveScreen {
     confirming_discard: bool,
     /// Seconds of near-silence since the start, for the dead-mic warning.
     quiet_since_start: bool,
+    /// The terminal size at the last draw: a change means a full redraw, so no line of
+    /// the old layout stays behind.
+    drawn_at: Option<(u16, u16)>,
+}
+
+/// The smallest terminal the live screen is laid out for.
+pub const MIN_COLS: u16 = 80;
+pub const MIN_ROWS: u16 = 24;
+
+/// Whether the terminal is large enough for the live screen (unknown counts as not).
+pub fn fits() -> bool {
+    terminal::size().is_ok_and(|(c, r)| c >= MIN_COLS && r >= MIN_ROWS)
+}
+
+/// `text` cut to `width` columns (with "…"), so no line of the screen wraps.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 impl LiveScreen {
@@ -121,6 +143,7 @@ impl LiveScreen {
             max_s,
             confirming_discard: false,
             quiet_since_start: true,
+            drawn_at: None,
         })
     }
 
@@ -164,6 +187,8 @@ impl LiveScreen {
     }
 
     fn line(&mut self, row: u16, col: u16, text: &str) -> io::Result<()> {
+        let width = self.drawn_at.map_or(MIN_COLS, |(c, _)| c) as usize;
+        let text = fit(text, width.saturating_sub(col as usize));
         queue!(
             self.out,
             cursor::MoveTo(col, row),
@@ -172,10 +197,23 @@ impl LiveScreen {
         )
     }
 
-    /// Redraws the screen (about ten times a second).
+    /// Redraws the screen (about ten times a second); all of it after a resize. Below
+    /// 80x24 it asks for a larger terminal instead (recording goes on).
     pub fn draw(&mut self, seconds: f64, level: f32, cue: &str) -> io::Result<()> {
-        let (width, _) = terminal::size().unwrap_or((80, 24));
-        let width = width.max(40);
+        let size = terminal::size().unwrap_or((MIN_COLS, MIN_ROWS));
+        if self.drawn_at != Some(size) {
+            queue!(self.out, terminal::Clear(ClearType::All))?;
+            self.drawn_at = Some(size);
+        }
+        let (width, rows) = size;
+        if width < MIN_COLS || rows < MIN_ROWS {
+            let ask = format!(
+                "{} recorded · enlarge the terminal to {MIN_COLS}x{MIN_ROWS} (now {width}x{rows}) · Enter stops",
+                clock(seconds)
+            );
+            self.line(0, 0, &ask)?;
+            return self.out.flush();
+        }
         let title = self.title.clone();
         self.line(0, 1, &title)?;
         self.line(1, 0, "")?;

@@ -158,6 +158,23 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
+/// How a report written to standard output is drawn, decided in one place: colour only
+/// on a terminal, and not with NO_COLOR set or TERM=dumb; wrapped at the terminal's
+/// width.
+pub fn stdout_style() -> rehearse::report::TerminalStyle {
+    let tty = std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    let width = crossterm::terminal::size()
+        .ok()
+        .filter(|_| tty)
+        .map_or(78, |(cols, _)| usize::from(cols).saturating_sub(2));
+    rehearse::report::TerminalStyle {
+        color: tty && !no_color && !dumb,
+        width,
+    }
+}
+
 /// Whether to draw progress bars: only for a person watching a terminal.
 pub fn interactive_stderr() -> bool {
     std::io::stderr().is_terminal()

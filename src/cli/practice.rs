@@ -124,11 +124,21 @@ enum TakeEnd {
     Discard,
 }
 
-/// Full screen only for a person at a terminal; otherwise plain lines (logs, pipes, CI).
+/// Full screen only for a person at a terminal of at least 80x24; otherwise plain
+/// lines (logs, pipes, CI, a small terminal, which is told why).
 fn wants_live_screen() -> bool {
-    std::io::stdin().is_terminal()
+    let tty = std::io::stdin().is_terminal()
         && std::io::stdout().is_terminal()
-        && std::env::var_os("REHEARSE_PLAIN").is_none()
+        && std::env::var_os("REHEARSE_PLAIN").is_none();
+    if tty && !super::live::fits() {
+        say!(
+            "note: the live screen needs a terminal of at least {}x{}; showing plain lines (enlarge the terminal for the live screen)",
+            super::live::MIN_COLS,
+            super::live::MIN_ROWS
+        );
+        return false;
+    }
+    tty
 }
 
 pub fn run(args: PracticeArgs) -> Result<ExitCode> {
@@ -336,7 +346,7 @@ impl Take {
 
     fn record_live(&mut self, s: &Session) -> Result<TakeEnd> {
         let (rubric, stop) = (s.rubric, s.stop);
-        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let color = super::stdout_style().color;
         let title = format!("rehearse · take {} · {}", self.id, self.cap.device);
         let mut screen = super::live::LiveScreen::enter(
             title,
@@ -434,10 +444,8 @@ impl Take {
             serde_json::to_string_pretty(&analysis.report)?.as_bytes(),
         )?;
         log::info!("stop to report: {:.2} s", stopped.elapsed().as_secs_f64());
-        let color = std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let mut out = Vec::new();
-        formatter(Format::Terminal, color).render(&analysis, &mut out)?;
+        formatter(Format::Terminal, super::stdout_style()).render(&analysis, &mut out)?;
         // A hung-up terminal (SIGHUP) cannot show it; the take is saved either way.
         let _ = std::io::stdout().write_all(&out);
         say!(
@@ -527,10 +535,8 @@ fn score_unscored_take(dir: &std::path::Path, audio: &std::path::Path) -> Result
         &dir.join(takes::REPORT),
         serde_json::to_string_pretty(&analysis.report)?.as_bytes(),
     )?;
-    let color = std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut out = Vec::new();
-    formatter(Format::Terminal, color).render(&analysis, &mut out)?;
+    formatter(Format::Terminal, super::stdout_style()).render(&analysis, &mut out)?;
     std::io::stdout().write_all(&out)?;
     Ok(ExitCode::SUCCESS)
 }

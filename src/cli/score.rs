@@ -1,7 +1,7 @@
 //! `rehearse score FILE`: the coach's report for a recording, a written draft or a
 //! saved transcript.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -167,9 +167,11 @@ pub fn run(args: ScoreArgs) -> Result<ExitCode> {
         args.format.0
     };
     let mut buf = Vec::new();
-    let to_terminal = output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    formatter(format, color).render(&analysis, &mut buf)?;
+    let style = match output {
+        None => super::stdout_style(),
+        Some(_) => rehearse::report::TerminalStyle::PLAIN,
+    };
+    formatter(format, style).render(&analysis, &mut buf)?;
     match output {
         Some(out) => rehearse::fsutil::write_atomic(out, &buf)
             .with_context(|| format!("writing {}", out.display()))?,

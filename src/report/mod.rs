@@ -32,10 +32,30 @@ impl Format {
     }
 }
 
-/// The formatter for `format`; `color` only matters for the terminal.
-pub fn formatter(format: Format, color: bool) -> Box<dyn ReportFormat> {
+/// How the terminal report is drawn: decided once by the caller (is the output a
+/// terminal, NO_COLOR, TERM=dumb, its width) and handed down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TerminalStyle {
+    pub color: bool,
+    /// Columns to wrap at (clamped to 50-120).
+    pub width: usize,
+}
+
+impl TerminalStyle {
+    /// No colour, 78 columns: files, pipes, logs.
+    pub const PLAIN: TerminalStyle = TerminalStyle {
+        color: false,
+        width: 78,
+    };
+}
+
+/// The formatter for `format`; `style` only matters for the terminal.
+pub fn formatter(format: Format, style: TerminalStyle) -> Box<dyn ReportFormat> {
     match format {
-        Format::Terminal => Box::new(terminal::Terminal { color }),
+        Format::Terminal => Box::new(terminal::Terminal {
+            color: style.color,
+            width: style.width.clamp(50, 120),
+        }),
         Format::Json => Box::new(json::Json),
         Format::Markdown => Box::new(markdown::Markdown),
     }

@@ -10,6 +10,8 @@ use crate::analysis::{Analysis, Phase};
 
 pub struct Terminal {
     pub color: bool,
+    /// Columns to wrap at.
+    pub width: usize,
 }
 
 const RESET: &str = "\x1b[0m";
@@ -69,7 +71,7 @@ fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
 impl ReportFormat for Terminal {
     fn render(&self, a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         let r = &a.report;
-        let width = 78;
+        let width = self.width;
         let timing = if r.input.timing == crate::analysis::Timing::Measured {
             "spoken"
         } else {
