@@ -768,7 +768,8 @@ fn the_terminal_report_fits_the_terminal_and_dumb_terminals_get_no_colour() {
             socket: dir.path().join(format!("tmux-{term}.sock")),
         };
         let run = format!(
-            "{} score {} --no-encoder; echo EXIT=$?; sleep 60",
+            // tmux sets the pane's TERM itself, so the command sets it.
+            "TERM={term} {} score {} --no-encoder; echo EXIT=$?; sleep 60",
             env!("CARGO_BIN_EXE_rehearse"),
             text.display()
         );
@@ -781,8 +782,6 @@ fn the_terminal_report_fits_the_terminal_and_dumb_terminals_get_no_colour() {
             &width.to_string(),
             "-y",
             "50",
-            "-e",
-            &format!("TERM={term}"),
             "-e",
             "REHEARSE_CONFIG=/nonexistent/config.toml",
             &run,
