@@ -42,7 +42,7 @@ fn bench(c: &mut Criterion) {
 
     // With the sentence encoder (when installed): the distilled token table encodes the
     // answer's sentences; the rubric's 45 examples are cached after the first call.
-    let store = rehearse::transcribe::models::ModelStore::discover();
+    let store = rehearse::models::ModelStore::discover();
     if rehearse::embed::StaticEncoder::needs_build(&store) {
         eprintln!("sentence encoder not installed: skipping its benchmark (scripts/setup)");
         return;

@@ -11,7 +11,7 @@ fn main() {
     let only = std::env::args().nth(2);
     let rubric = Rubric::builtin();
     // With the sentence encoder when it is installed (as `rehearse eval corpus`).
-    let store = rehearse::transcribe::models::ModelStore::discover();
+    let store = rehearse::models::ModelStore::discover();
     let encoder = rehearse::embed::StaticEncoder::from_store(&store, &mut |_, _| {}).ok();
     let encoder = encoder
         .as_ref()

@@ -21,7 +21,7 @@ use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 use half::f16;
 
 use crate::analysis::{EncodeError, SentenceEncoder};
-use crate::transcribe::models::{InstallState, ModelStore};
+use crate::models::{InstallState, ModelStore};
 
 /// The model was trained on inputs of at most this many tokens; longer ones are cut.
 const MAX_TOKENS: usize = 256;

@@ -9,9 +9,12 @@
 pub mod analysis;
 pub mod audio;
 pub mod batch;
+pub mod coach;
+pub mod config;
 pub mod embed;
 pub mod eval;
 pub mod fsutil;
+pub mod models;
 pub mod report;
 pub mod takes;
 pub mod transcribe;

@@ -28,6 +28,29 @@ pub struct TakeStore {
     pub dir: PathBuf,
 }
 
+/// Saves a take's transcript and report beside its audio (each written atomically).
+pub fn save_scored(dir: &Path, scored: &crate::coach::Scored) -> Result<(), TakesError> {
+    let io = |path: PathBuf| move |source| TakesError::Io { path, source };
+    let json = |v: serde_json::Result<String>| {
+        v.map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    };
+    for (name, text) in [
+        (
+            TRANSCRIPT,
+            json(serde_json::to_string_pretty(&scored.transcript)),
+        ),
+        (
+            REPORT,
+            json(serde_json::to_string_pretty(&scored.analysis.report)),
+        ),
+    ] {
+        let path = dir.join(name);
+        text.and_then(|t| crate::fsutil::write_atomic(&path, t.as_bytes()))
+            .map_err(io(path.clone()))?;
+    }
+    Ok(())
+}
+
 /// A summary line of a take for `rehearse takes`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TakeSummary {
@@ -43,12 +66,9 @@ pub struct TakeSummary {
 
 impl TakeStore {
     pub fn new(dir: Option<PathBuf>) -> TakeStore {
-        let dir = dir.unwrap_or_else(|| {
-            directories::ProjectDirs::from("", "", "rehearse")
-                .map(|d| d.data_dir().join("takes"))
-                .unwrap_or_else(|| PathBuf::from("takes"))
-        });
-        TakeStore { dir }
+        TakeStore {
+            dir: dir.unwrap_or_else(crate::config::Dirs::takes),
+        }
     }
 
     fn io(&self, source: std::io::Error) -> TakesError {

@@ -230,7 +230,7 @@ fn importing_a_folder_without_a_model_is_a_clear_error() {
 /// not the published one is refused before anything is written.
 #[test]
 fn importing_the_sentence_encoder_checks_every_file() {
-    let store = rehearse::transcribe::models::ModelStore::discover();
+    let store = rehearse::models::ModelStore::discover();
     let Some(_) = common::need(&store.encoder_dir().join("model.safetensors")) else {
         return;
     };

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-use rehearse::transcribe::download::{DownloadError, DownloadRequest, download, partial_path};
+use rehearse::models::download::{DownloadError, DownloadRequest, download, partial_path};
 use sha1::Digest;
 
 /// How the test server misbehaves.

@@ -43,7 +43,7 @@ fn similarities_match_an_independent_implementation() {
 fn a_sentence_gets_the_same_vector_alone_or_in_a_batch() {
     let Some(enc) = common::minilm() else { return };
     let short = "I missed the deadline.";
-    let alone = MiniLm::from_store(&rehearse::transcribe::models::ModelStore::discover())
+    let alone = MiniLm::from_store(&rehearse::models::ModelStore::discover())
         .expect("loads")
         .encode(&[short])
         .expect("encodes");
@@ -72,7 +72,7 @@ fn a_damaged_encoder_folder_is_named_with_the_fix() {
     assert!(matches!(err, EncoderError::Load { .. }), "{err}");
     assert!(err.to_string().contains("config.json"), "{err}");
 
-    let store = rehearse::transcribe::models::ModelStore::with_dir(dir.path());
+    let store = rehearse::models::ModelStore::with_dir(dir.path());
     let err = MiniLm::from_store(&store).expect_err("not installed");
     assert!(
         err.to_string()

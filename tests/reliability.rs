@@ -97,7 +97,7 @@ fn p3_a_model_damaged_inside_is_refused() {
     let Some(jfk) = common::need(&common::fixture("jfk.wav")) else {
         return;
     };
-    let store = rehearse::transcribe::ModelStore::discover();
+    let store = rehearse::models::ModelStore::discover();
     let spec = store.manifest.find("tiny.en").expect("tiny.en").clone();
     let Some(model) = common::need(&store.path_of(&spec)) else {
         return;

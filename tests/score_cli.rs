@@ -220,7 +220,7 @@ fn a_recording_is_scored_end_to_end_with_measured_timing() {
 /// encoder fall back to cue phrases, and the report says which was used.
 #[test]
 fn the_report_says_whether_the_sentence_encoder_labelled_the_phases() {
-    let store = rehearse::transcribe::models::ModelStore::discover();
+    let store = rehearse::models::ModelStore::discover();
     if common::need(&store.encoder_dir().join("model.safetensors")).is_none() {
         return;
     }

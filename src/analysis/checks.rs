@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lexicon::Lexicons;
 use super::phases::Phase;
-use super::rubric::Rubric;
+use super::rubric::{Rubric, Targets};
 use super::text::Token;
 use super::{Hit, OwnershipLevel, Report, Timing};
 
@@ -114,9 +114,46 @@ pub fn learning_specificity(lex: &Lexicons, tokens: &[Token], phase: &[Phase]) -
     }
 }
 
+/// What every check reads.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    r: &'a Report,
+    t: &'a Targets,
+    learning: &'a LearningEvidence,
+    /// Whether times were measured (speech) or estimated (text).
+    measured: bool,
+    /// How the duration was obtained, for messages.
+    how: &'a str,
+}
+
+/// A check: the report (and rubric) in, a verdict out, or none when it does not apply.
+type CheckFn = fn(&Ctx) -> Option<Check>;
+
+/// Every check, in the order the report lists them before sorting worst first.
+/// A new check is one function and one line here.
+const CHECKS: &[CheckFn] = &[
+    language,
+    duration,
+    failure_share,
+    star,
+    ends_on_learning,
+    specific_learning,
+    ownership,
+    blame,
+    fake_failure,
+    over_apology,
+    catastrophic,
+    red_flag_topic,
+    quantified,
+    fillers,
+    hedges,
+    pace,
+    pauses,
+];
+
+/// Runs every check in [`CHECKS`], worst first.
 pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Check> {
     let t = &rubric.targets;
-    let mut out = Vec::new();
     let measured = r.input.timing == Timing::Measured;
     let estimated = format!("estimated at {:.0} wpm from the word count", t.text_wpm);
     let how = if measured {
@@ -124,8 +161,21 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
     } else {
         estimated.as_str()
     };
+    let c = Ctx {
+        r,
+        t,
+        learning,
+        measured,
+        how,
+    };
+    let mut out: Vec<Check> = CHECKS.iter().filter_map(|check| check(&c)).collect();
+    out.sort_by_key(|c| c.status);
+    out
+}
 
-    // Language: the word lists, the phase labeller and the targets are for English.
+/// Language: the word lists, the phase labeller and the targets are for English.
+fn language(c: &Ctx) -> Option<Check> {
+    let Ctx { r, .. } = *c;
     let (st, msg) = match &r.language {
         Some(l) => (
             Status::Fail,
@@ -136,7 +186,7 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
         ),
         None => (Status::Pass, "in English".to_string()),
     };
-    out.push(check(
+    Some(check(
         "language",
         st,
         r.language
@@ -144,9 +194,12 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
             .map_or("eng".to_string(), |l| l.code.clone()),
         "English",
         msg,
-    ));
+    ))
+}
 
-    // Duration.
+/// Duration.
+fn duration(c: &Ctx) -> Option<Check> {
+    let Ctx { r, t, how, .. } = *c;
     let d = r.duration_s;
     let band = format!("{}–{}", clock(t.duration_min_s), clock(t.duration_max_s));
     let (st, msg) = if d < t.duration_short_s {
@@ -187,9 +240,12 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
             ),
         )
     };
-    out.push(check("duration", st, (d * 10.0).round() / 10.0, band, msg));
+    Some(check("duration", st, (d * 10.0).round() / 10.0, band, msg))
+}
 
-    // Failure vs learning.
+/// Failure vs learning.
+fn failure_share(c: &Ctx) -> Option<Check> {
+    let Ctx { r, t, .. } = *c;
     let fs = r.failure_share;
     let (st, msg) = if r.phases.learning.words == 0 && r.phases.response.words == 0 {
         (
@@ -233,7 +289,7 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
             ),
         )
     };
-    out.push(check(
+    Some(check(
         "failure_share",
         st,
         (fs * 1000.0).round() / 1000.0,
@@ -243,9 +299,12 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
             pct(t.failure_share_acceptable)
         ),
         msg,
-    ));
+    ))
+}
 
-    // STAR proportions.
+/// STAR proportions.
+fn star(c: &Ctx) -> Option<Check> {
+    let Ctx { r, t, .. } = *c;
     let s = r.star;
     let target = t.star;
     let parts = [
@@ -275,15 +334,18 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
     } else {
         format!("off the STAR shape: {}", off.join(", "))
     };
-    out.push(check(
+    Some(check(
         "star",
         st,
         serde_json::json!({"S": s.S, "T": s.T, "A": s.A, "R": s.R}),
         "S 15% / T 10% / A 25% / R 50%",
         msg,
-    ));
+    ))
+}
 
-    // Ends on learning.
+/// Ends on learning.
+fn ends_on_learning(c: &Ctx) -> Option<Check> {
+    let Ctx { r, .. } = *c;
     let last = r.sentences.last();
     let (st, msg) = match last {
         Some(l) if l.phase == Phase::Learning => {
@@ -299,15 +361,18 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
         ),
         None => (Status::Fail, "no speech found".to_string()),
     };
-    out.push(check(
+    Some(check(
         "ends_on_learning",
         st,
         last.map(|l| l.phase.name()).unwrap_or("none"),
         "last phase = learning",
         msg,
-    ));
+    ))
+}
 
-    // Specific learning.
+/// Specific learning.
+fn specific_learning(c: &Ctx) -> Option<Check> {
+    let Ctx { learning, .. } = *c;
     let (st, msg) = if learning.learning_words == 0 {
         (
             Status::Fail,
@@ -360,9 +425,18 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
             ),
         )
     };
-    out.push(check("specific_learning", st, serde_json::json!({"specific": learning.specific, "generic": learning.generic, "evidence": learning.evidence}), "a named change in habit or process, ideally with evidence", msg));
+    Some(check(
+        "specific_learning",
+        st,
+        serde_json::json!({"specific": learning.specific, "generic": learning.generic, "evidence": learning.evidence}),
+        "a named change in habit or process, ideally with evidence",
+        msg,
+    ))
+}
 
-    // Ownership.
+/// Ownership.
+fn ownership(c: &Ctx) -> Option<Check> {
+    let Ctx { r, .. } = *c;
     let o = &r.ownership;
     let (st, msg) = match o.level {
         OwnershipLevel::High => (
@@ -396,65 +470,88 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
                 .to_string(),
         ),
     };
-    out.push(check(
+    Some(check(
         "ownership",
         st,
         serde_json::json!({"i": o.i, "we": o.we, "passive": o.passive, "level": o.level}),
         "\"I\" statements about your own decision",
         msg,
-    ));
+    ))
+}
 
-    // Flags.
-    let flag = |id: &str, hits: &[Hit], warn_at_one: bool, what: &str, fix: &str| {
-        let st = match hits.len() {
-            0 => Status::Pass,
-            1 if warn_at_one => Status::Warn,
-            _ => Status::Fail,
-        };
-        let msg = if hits.is_empty() {
-            format!("no {what}")
-        } else {
-            format!("{what}: {}; {fix}", quote(hits, 3))
-        };
-        check(id, st, hits.len(), "none", msg)
+/// A flag check: pass with no hits, warn at one where `warn_at_one`, else fail.
+fn flag(id: &str, hits: &[Hit], warn_at_one: bool, what: &str, fix: &str) -> Option<Check> {
+    let st = match hits.len() {
+        0 => Status::Pass,
+        1 if warn_at_one => Status::Warn,
+        _ => Status::Fail,
     };
-    out.push(flag(
+    let msg = if hits.is_empty() {
+        format!("no {what}")
+    } else {
+        format!("{what}: {}; {fix}", quote(hits, 3))
+    };
+    Some(check(id, st, hits.len(), "none", msg))
+}
+
+fn blame(c: &Ctx) -> Option<Check> {
+    let f = &c.r.flags.blame;
+    flag(
         "blame",
-        &r.flags.blame,
+        f,
         false,
         "blame-shifting",
         "own your part instead of listing what others did",
-    ));
-    out.push(flag(
+    )
+}
+
+fn fake_failure(c: &Ctx) -> Option<Check> {
+    let f = &c.r.flags.fake_failure;
+    flag(
         "fake_failure",
-        &r.flags.fake_failure,
+        f,
         false,
         "humble-brag",
         "choose a real mistake with a real cost",
-    ));
-    out.push(flag(
+    )
+}
+
+fn over_apology(c: &Ctx) -> Option<Check> {
+    let f = &c.r.flags.over_apology;
+    flag(
         "over_apology",
-        &r.flags.over_apology,
+        f,
         true,
         "apologising in the interview",
         "state the mistake calmly, once",
-    ));
-    out.push(flag(
+    )
+}
+
+fn catastrophic(c: &Ctx) -> Option<Check> {
+    let f = &c.r.flags.catastrophic;
+    flag(
         "catastrophic",
-        &r.flags.catastrophic,
+        f,
         true,
         "dramatic language",
         "describe the impact in plain, measured terms",
-    ));
-    out.push(flag(
+    )
+}
+
+fn red_flag_topic(c: &Ctx) -> Option<Check> {
+    let f = &c.r.flags.red_flag_topic;
+    flag(
         "red_flag_topic",
-        &r.flags.red_flag_topic,
+        f,
         true,
         "risky topic",
         "pick a story about judgement or process, old enough to show the lesson working",
-    ));
+    )
+}
 
-    // Quantified.
+/// Quantified.
+fn quantified(c: &Ctx) -> Option<Check> {
+    let Ctx { r, .. } = *c;
     let (st, msg) = if r.quantified.is_empty() {
         (Status::Warn, "no numbers: quantify the impact and the improvement (\"a 90-minute outage\", \"from 82% to 97%\")".to_string())
     } else {
@@ -463,15 +560,18 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
             format!("quantified: {}", quote(&r.quantified, 3)),
         )
     };
-    out.push(check(
+    Some(check(
         "quantified",
         st,
         r.quantified.len(),
         "a number in the impact or result",
         msg,
-    ));
+    ))
+}
 
-    // Fillers.
+/// Fillers.
+fn fillers(c: &Ctx) -> Option<Check> {
+    let Ctx { r, t, .. } = *c;
     let f = &r.fillers;
     let top: Vec<String> = top_words(&f.by_word, 3);
     let (st, msg) = if f.per_minute <= t.fillers_per_min_warn {
@@ -498,15 +598,18 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
             ),
         )
     };
-    out.push(check(
+    Some(check(
         "fillers",
         st,
         (f.per_minute * 10.0).round() / 10.0,
         format!("≤ {:.0}/min", t.fillers_per_min_warn),
         msg,
-    ));
+    ))
+}
 
-    // Hedges (the weak ones: reflective hedges in the failure phase are honest).
+/// Hedges (the weak ones: reflective hedges in the failure phase are honest).
+fn hedges(c: &Ctx) -> Option<Check> {
+    let Ctx { r, t, .. } = *c;
     let h = &r.hedges;
     let weak: Vec<&Hit> = h.hits.iter().filter(|x| !x.reflective).collect();
     let per100 = if r.words > 0 {
@@ -548,61 +651,70 @@ pub fn run(r: &Report, rubric: &Rubric, learning: &LearningEvidence) -> Vec<Chec
             ),
         )
     };
-    out.push(check(
+    Some(check(
         "hedges",
         st,
         (per100 * 10.0).round() / 10.0,
         format!("≤ {:.1} per 100 words", t.hedges_per_100w_warn),
         msg,
-    ));
+    ))
+}
 
-    // Pace.
-    if measured {
-        let (st, msg) = if r.wpm < t.wpm_low {
-            (
-                Status::Warn,
-                format!("{:.0} wpm is slow (conversational 120–170)", r.wpm),
-            )
-        } else if r.wpm > t.wpm_high {
-            (
-                Status::Warn,
-                format!(
-                    "{:.0} wpm is fast (conversational 120–170): slow down and breathe between parts",
-                    r.wpm
-                ),
-            )
-        } else {
-            (Status::Pass, format!("{:.0} wpm, conversational", r.wpm))
-        };
-        out.push(check(
-            "pace",
-            st,
-            r.wpm.round(),
-            format!("{:.0}–{:.0} wpm", t.wpm_low, t.wpm_high),
-            msg,
-        ));
-        let long = r.pace.long_pauses.len();
-        let hes = r.pace.hesitations.len();
-        let st = if hes > 3 { Status::Warn } else { Status::Pass };
-        let msg = match r.pace.hesitations.first() {
-            Some(p) => format!(
-                "{long} long pauses, {hes} mid-sentence hesitations (first at {}, {:.1} s)",
-                clock(p.start),
-                p.seconds
-            ),
-            None => format!("{long} long pauses, no mid-sentence hesitations"),
-        };
-        out.push(check(
-            "pauses",
-            st,
-            hes,
-            format!("≤ 3 hesitations > {:.1} s", t.long_pause_s),
-            msg,
-        ));
+/// Pace: only for speech (a text has no pace).
+fn pace(c: &Ctx) -> Option<Check> {
+    let Ctx { r, t, measured, .. } = *c;
+    if !measured {
+        return None;
     }
+    let (st, msg) = if r.wpm < t.wpm_low {
+        (
+            Status::Warn,
+            format!("{:.0} wpm is slow (conversational 120–170)", r.wpm),
+        )
+    } else if r.wpm > t.wpm_high {
+        (
+            Status::Warn,
+            format!(
+                "{:.0} wpm is fast (conversational 120–170): slow down and breathe between parts",
+                r.wpm
+            ),
+        )
+    } else {
+        (Status::Pass, format!("{:.0} wpm, conversational", r.wpm))
+    };
+    Some(check(
+        "pace",
+        st,
+        r.wpm.round(),
+        format!("{:.0}–{:.0} wpm", t.wpm_low, t.wpm_high),
+        msg,
+    ))
+}
 
-    out.sort_by_key(|c| c.status);
-    out
+/// Long pauses and mid-sentence hesitations: only for speech.
+fn pauses(c: &Ctx) -> Option<Check> {
+    let Ctx { r, t, measured, .. } = *c;
+    if !measured {
+        return None;
+    }
+    let long = r.pace.long_pauses.len();
+    let hes = r.pace.hesitations.len();
+    let st = if hes > 3 { Status::Warn } else { Status::Pass };
+    let msg = match r.pace.hesitations.first() {
+        Some(p) => format!(
+            "{long} long pauses, {hes} mid-sentence hesitations (first at {}, {:.1} s)",
+            clock(p.start),
+            p.seconds
+        ),
+        None => format!("{long} long pauses, no mid-sentence hesitations"),
+    };
+    Some(check(
+        "pauses",
+        st,
+        hes,
+        format!("≤ 3 hesitations > {:.1} s", t.long_pause_s),
+        msg,
+    ))
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -18,11 +18,10 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::analysis::{InputInfo, InputKind, Rubric, SentenceEncoder, Timing, analyze_with};
 use crate::audio::{SILENCE_RMS, decode_file_16k, loudest_second_rms};
+use crate::coach::{Coach, CoachError, Input as CoachInput};
 use crate::fsutil::{hex, sha256_file};
 use crate::report::{Format, formatter};
-use crate::transcribe::{DecodeOptions, Engine};
 
 pub use discover::{Discovery, Input, Note, discover};
 pub use shard::Shard;
@@ -52,7 +51,7 @@ pub enum BatchError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Engine(#[from] crate::transcribe::EngineError),
+    Recogniser(#[from] crate::transcribe::LoadError),
     #[error(transparent)]
     Summary(#[from] summary::SummaryError),
     #[error("a batch worker stopped unexpectedly")]
@@ -63,13 +62,9 @@ pub enum BatchError {
 #[derive(Debug, Clone)]
 pub struct BatchConfig {
     pub out_dir: PathBuf,
-    /// Files transcribed at once (each its own whisper state).
+    /// Files transcribed at once (each its own whisper state; the coach's recogniser
+    /// options give the threads per file).
     pub jobs: usize,
-    /// Decoding settings per file, `threads` included.
-    pub decode: DecodeOptions,
-    pub rubric: Rubric,
-    /// The sentence encoder that helps label phases (shared by the workers), if any.
-    pub encoder: Option<std::sync::Arc<crate::embed::StaticEncoder>>,
     /// Identifies the weights (see [`model_fingerprint`]).
     pub model_fingerprint: String,
     pub summary: SummaryFormat,
@@ -161,23 +156,24 @@ pub fn model_fingerprint(path: &Path) -> Result<String, BatchError> {
 }
 
 /// Everything but the audio that decides a report's content.
-fn settings_key(cfg: &BatchConfig) -> String {
+fn settings_key(coach: &Coach, cfg: &BatchConfig) -> Result<String, BatchError> {
+    let decode = &coach.recogniser()?.opts;
     let mut h = Sha256::new();
     h.update(KEY_VERSION);
     h.update(env!("CARGO_PKG_VERSION"));
     h.update(&cfg.model_fingerprint);
-    h.update(serde_json::to_vec(&cfg.rubric).unwrap_or_default());
+    h.update(serde_json::to_vec(coach.rubric()).unwrap_or_default());
     h.update(crate::analysis::phases::BUILTIN_MODEL);
-    h.update(if cfg.encoder.is_some() {
+    h.update(if coach.encoder().is_some() {
         "encoder=all-minilm-l6-v2-static"
     } else {
         "encoder=none"
     });
     h.update(format!(
         "beam={} prompt={:?} lang={}",
-        cfg.decode.beam_size, cfg.decode.initial_prompt, cfg.decode.language
+        decode.beam_size, decode.initial_prompt, decode.language
     ));
-    hex(&h.finalize())
+    Ok(hex(&h.finalize()))
 }
 
 /// Where an input's reports go.
@@ -280,10 +276,10 @@ struct Decoded {
     samples: Vec<f32>,
 }
 
-/// Scores `inputs` (already discovered and sharded) with `engine`, calling `on_event`
+/// Scores `inputs` (already discovered and sharded) with `coach`, calling `on_event`
 /// on the calling thread as work progresses.
 pub fn run(
-    engine: &Engine,
+    coach: &Coach,
     inputs: &[Input],
     cfg: &BatchConfig,
     on_event: &mut dyn FnMut(&Event),
@@ -292,7 +288,7 @@ pub fn run(
     // failed row per file after every file was transcribed.
     crate::fsutil::check_writable_dir(&cfg.out_dir)?;
     let _locks = lock_output(cfg)?;
-    let settings = settings_key(cfg);
+    let settings = settings_key(coach, cfg)?;
     let jobs = cfg.jobs.max(1);
     let (event_tx, event_rx) = mpsc::channel::<Event>();
     let (work_tx, work_rx) = mpsc::sync_channel::<Decoded>(jobs);
@@ -352,7 +348,7 @@ pub fn run(
                     let index = d.index;
                     let path = d.input.path.clone();
                     percent.store(0, Ordering::Relaxed);
-                    let row = score(engine, d, cfg, percent.clone())
+                    let row = score(coach, d, cfg, percent.clone())
                         .unwrap_or_else(|message| Row::error(&path, message));
                     percent.store(-1, Ordering::Relaxed);
                     let _ = events.send(Event::Finished {
@@ -467,33 +463,26 @@ fn rel_to(path: &Path, base: &Path) -> PathBuf {
 
 /// Worker-side work for one input: transcribe, analyse, write both reports.
 fn score(
-    engine: &Engine,
+    coach: &Coach,
     d: Decoded,
     cfg: &BatchConfig,
     percent: std::sync::Arc<AtomicI32>,
 ) -> Result<Row, String> {
     let progress = Box::new(move |p: i32| percent.store(p, Ordering::Relaxed));
     let path = &d.input.path;
-    let transcript = engine
-        .transcribe(&d.samples, &cfg.decode, Some(progress))
-        .map_err(|e| format!("{}: transcription failed: {e}", path.display()))?;
-    if transcript.words.is_empty() {
-        return Err(format!(
-            "{}: no speech recognised (music, noise or another language?)",
-            path.display()
-        ));
-    }
-    let input = InputInfo {
-        path: path.display().to_string(),
-        kind: InputKind::Audio,
-        timing: Timing::Measured,
+    let name = path.display().to_string();
+    let analysis = match coach.score(CoachInput::Samples(&d.samples), &name, Some(progress)) {
+        Ok(scored) => scored.analysis,
+        Err(CoachError::NoWords { .. }) => {
+            return Err(format!(
+                "{name}: no speech recognised (music, noise or another language?)"
+            ));
+        }
+        Err(CoachError::Transcribe { source, .. }) => {
+            return Err(format!("{name}: transcription failed: {source}"));
+        }
+        Err(e) => return Err(format!("{name}: {e}")),
     };
-    let analysis = analyze_with(
-        &transcript,
-        input,
-        &cfg.rubric,
-        cfg.encoder.as_deref().map(|e| e as &dyn SentenceEncoder),
-    );
     let (json_path, md_path) = report_paths(&cfg.out_dir, &d.input.rel);
     let write_err = |p: &Path, e: std::io::Error| format!("{}: cannot write: {e}", p.display());
 

@@ -10,6 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use rehearse::analysis::Rubric;
 use rehearse::batch::{self, BatchConfig, Event, Shard, Status, SummaryFormat};
+use rehearse::coach::Coach;
 
 use super::EngineArgs;
 
@@ -99,28 +100,35 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
         );
     }
 
-    let (engine, mut decode, model_path) = super::load_engine_from(&args.engine)?;
-    let (_, user_cfg) = rehearse::transcribe::models::UserConfig::load()?;
+    let mut coach = Coach::new(
+        rubric,
+        super::load_encoder(&args.encoder),
+        args.engine.settings(),
+    );
+    let mut notes = Vec::new();
+    let jobs = args
+        .jobs
+        .map(|j| rehearse::config::checked_threads(j, "--jobs", &mut notes))
+        .transpose()?;
+    let recogniser = coach.recogniser_mut()?;
+    notes.append(&mut recogniser.notes);
+    for note in &notes {
+        say!("note: {note}");
+    }
     // Cores that are idle now (as for one file: threads that wait on busy cores make
     // whisper.cpp several times slower; BENCHMARKS.md).
     let cores = rehearse::transcribe::engine::idle_cores() as usize;
     let (jobs, threads) = batch::plan_workers(
         cores,
         inputs.len(),
-        args.jobs
-            .map(|j| super::checked_threads(j, "--jobs"))
-            .transpose()?
-            .map(|j| j as usize),
-        Some(decode.threads).filter(|_| args.engine.threads.or(user_cfg.threads).is_some()),
+        jobs.map(|j| j as usize),
+        Some(recogniser.opts.threads).filter(|_| recogniser.threads_asked),
     );
-    decode.threads = threads;
+    recogniser.opts.threads = threads;
     let cfg = BatchConfig {
         out_dir: args.out.clone(),
         jobs,
-        decode,
-        rubric,
-        encoder: super::load_encoder(&args.encoder).map(std::sync::Arc::new),
-        model_fingerprint: batch::model_fingerprint(&model_path)?,
+        model_fingerprint: batch::model_fingerprint(&recogniser.model_path)?,
         summary: args.summary.0,
         shard: args.shard,
     };
@@ -128,7 +136,7 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
 
     let started = Instant::now();
     let mut display = Display::new(inputs.len(), jobs);
-    let outcome = batch::run(&engine, &inputs, &cfg, &mut |e| display.event(e))?;
+    let outcome = batch::run(&coach, &inputs, &cfg, &mut |e| display.event(e))?;
     display.finish();
 
     let wall = started.elapsed().as_secs_f64();

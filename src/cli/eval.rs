@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Subcommand;
 
 use rehearse::analysis::{PhaseLabeller, Rubric, SentenceEncoder};
+use rehearse::coach::Coach;
 use rehearse::eval::corpus;
 use rehearse::eval::train::{self, TrainOptions};
 
@@ -88,7 +89,7 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             let rubric = Rubric::load(rubric.as_deref())?;
             let items = corpus::load_dirs(&dirs)?;
             let encoder = super::load_encoder(&encoder);
-            let encoder = encoder.as_ref().map(|e| e as &dyn SentenceEncoder);
+            let encoder = encoder.as_deref().map(|e| e as &dyn SentenceEncoder);
             let acc = if let Some(folds) = cv {
                 let opts = TrainOptions::default();
                 let prepared = train::prepare(&items, &rubric, encoder, opts.spec);
@@ -141,7 +142,7 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
                 anyhow::bail!("training needs the sentence encoder (see the note above)");
             };
             let opts = TrainOptions::default();
-            let prepared = train::prepare(&items, &rubric, Some(&encoder), opts.spec);
+            let prepared = train::prepare(&items, &rubric, Some(encoder.as_ref()), opts.spec);
             let refs: Vec<_> = prepared.iter().collect();
             let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
             let model = train::train(
@@ -168,10 +169,6 @@ fn fillers(
     prompts: Vec<String>,
     engine_args: &super::EngineArgs,
 ) -> Result<ExitCode> {
-    use rehearse::analysis::{InputInfo, InputKind, Timing, analyze};
-    use rehearse::eval::fillers::{FillerRecall, recall, without_filled_pauses};
-    use rehearse::eval::word_error_rate;
-
     let prompts = if prompts.is_empty() {
         vec![
             String::new(),
@@ -180,7 +177,6 @@ fn fillers(
     } else {
         prompts
     };
-    let rubric = Rubric::builtin();
     let items: Vec<_> = corpus::load_dir(dir)?
         .into_iter()
         .filter(|i| {
@@ -194,58 +190,31 @@ fn fillers(
             audio.display()
         );
     }
-    let (engine, base_opts) = super::load_engine(engine_args)?;
-    let decoded: Vec<_> = items
-        .iter()
-        .map(|i| {
-            rehearse::audio::decode_wav_16k(&audio.join(format!("{}.wav", i.id)), &mut |_, _| {})
-        })
-        .collect::<Result<_, _>>()?;
+    // Phases from the words alone: only the filler counts are read.
+    let mut coach = Coach::new(Rubric::builtin(), None, engine_args.settings());
+    let results = rehearse::eval::fillers::compare_prompts(&mut coach, &items, audio, &prompts)?;
     println!(
         "| prompt | answers | filled-pause recall (um/uh/er) | marker recall (like, you know, …) | content WER | decode s |"
     );
     println!("|---|---:|---:|---:|---:|---:|");
-    for p in &prompts {
-        let mut opts = base_opts.clone();
-        opts.initial_prompt = (!p.is_empty()).then(|| p.clone());
-        let mut total = FillerRecall::default();
-        let (mut wer_sum, mut secs) = (0.0, 0.0);
-        for (item, pcm) in items.iter().zip(&decoded) {
-            let started = std::time::Instant::now();
-            let t = engine.transcribe(&pcm.samples, &opts, None)?;
-            secs += started.elapsed().as_secs_f64();
-            let report = analyze(
-                &t,
-                InputInfo {
-                    path: item.id.clone(),
-                    kind: InputKind::Audio,
-                    timing: Timing::Measured,
-                },
-                &rubric,
-            )
-            .report;
-            total.add(&recall(item, &report));
-            wer_sum += word_error_rate(
-                &without_filled_pauses(&item.text()),
-                &without_filled_pauses(&t.text()),
-            );
-        }
-        let label = if p.is_empty() {
+    for r in &results {
+        let label = if r.prompt.is_empty() {
             "(none)".to_string()
         } else {
-            format!("\"{p}\"")
+            format!("\"{}\"", r.prompt)
         };
+        let t = &r.recall;
         println!(
             "| {label} | {} | {:.0}% ({}/{}) | {:.0}% ({}/{}) | {:.1}% | {:.1} |",
-            items.len(),
-            total.filled_recall() * 100.0,
-            total.found_filled,
-            total.expected_filled,
-            total.marker_recall() * 100.0,
-            total.found_markers,
-            total.expected_markers,
-            wer_sum / items.len() as f64 * 100.0,
-            secs
+            r.answers,
+            t.filled_recall() * 100.0,
+            t.found_filled,
+            t.expected_filled,
+            t.marker_recall() * 100.0,
+            t.found_markers,
+            t.expected_markers,
+            r.content_wer * 100.0,
+            r.seconds
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -257,8 +226,6 @@ fn speech(
     engine_args: &super::EngineArgs,
     encoder_args: &super::EncoderArgs,
 ) -> Result<ExitCode> {
-    use rehearse::analysis::{InputInfo, InputKind, Timing, analyze_with};
-    let rubric = Rubric::builtin();
     let items: Vec<_> = corpus::load_dirs(dirs)?
         .into_iter()
         .filter(|i| audio.join(format!("{}.wav", i.id)).is_file())
@@ -269,33 +236,12 @@ fn speech(
             audio.display()
         );
     }
-    let (engine, opts) = super::load_engine(engine_args)?;
-    let encoder = super::load_encoder(encoder_args);
-    let encoder = encoder.as_ref().map(|e| e as &dyn SentenceEncoder);
-    let mut confusion = [[0usize; 5]; 5];
-    let mut scores = Vec::new();
-    for item in &items {
-        let path = audio.join(format!("{}.wav", item.id));
-        let pcm = rehearse::audio::decode_wav_16k(&path, &mut |_, _| {})?;
-        let t = engine.transcribe(&pcm.samples, &opts, None)?;
-        let a = analyze_with(
-            &t,
-            InputInfo {
-                path: path.display().to_string(),
-                kind: InputKind::Audio,
-                timing: Timing::Measured,
-            },
-            &rubric,
-            encoder,
-        );
-        scores.push(corpus::speech_item_score(item, &a, &mut confusion));
-    }
-    print!(
-        "{}",
-        corpus::markdown(&corpus::PhaseAccuracy {
-            items: scores,
-            confusion,
-        })
+    let coach = Coach::new(
+        Rubric::builtin(),
+        super::load_encoder(encoder_args),
+        engine_args.settings(),
     );
+    let acc = corpus::phase_accuracy_from_speech(&coach, &items, audio)?;
+    print!("{}", corpus::markdown(&acc));
     Ok(ExitCode::SUCCESS)
 }

@@ -32,6 +32,10 @@ pub struct Cli {
     /// More log output (-v: info, -vv: debug, including whisper.cpp's own log).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Colour in reports and the live screen: auto (only on a terminal, and not with
+    /// NO_COLOR set or TERM=dumb), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -62,6 +66,13 @@ enum Command {
     Eval(eval::EvalCommand),
 }
 
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
 /// Options shared by every command that runs the recogniser.
 #[derive(Args, Debug, Clone, Default)]
 pub struct EngineArgs {
@@ -73,7 +84,7 @@ pub struct EngineArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
     /// Beam width 1-8; 1 = greedy (fastest; see BENCHMARKS.md for the accuracy trade-off).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_BEAM as i64))]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=rehearse::config::MAX_BEAM as i64))]
     pub beam_size: Option<u32>,
     /// Prime the recogniser with this text. Default: a disfluent prompt that makes
     /// Whisper keep "um"/"uh" (docs/accuracy.md); `--prompt ""` for none.
@@ -82,6 +93,19 @@ pub struct EngineArgs {
     /// Run on the CPU even when the build has GPU support.
     #[arg(long)]
     pub no_gpu: bool,
+}
+
+impl EngineArgs {
+    /// The flags' part of the settings merge (`rehearse::config`).
+    pub fn settings(&self) -> rehearse::config::RecogniserSettings {
+        rehearse::config::RecogniserSettings {
+            model: self.model.clone(),
+            threads: self.threads,
+            beam_size: self.beam_size,
+            prompt: self.prompt.clone(),
+            no_gpu: self.no_gpu,
+        }
+    }
 }
 
 /// Options for the sentence encoder that helps label the phases.
@@ -95,11 +119,11 @@ pub struct EncoderArgs {
 
 /// The sentence encoder, when it is installed and wanted. When it is not installed
 /// (or damaged), says so on stderr with the fix and goes on with cues alone.
-pub fn load_encoder(args: &EncoderArgs) -> Option<rehearse::embed::StaticEncoder> {
+pub fn load_encoder(args: &EncoderArgs) -> Option<std::sync::Arc<rehearse::embed::StaticEncoder>> {
     if args.no_encoder {
         return None;
     }
-    let store = rehearse::transcribe::models::ModelStore::discover();
+    let store = rehearse::models::ModelStore::discover();
     let started = std::time::Instant::now();
     match build_or_load_encoder(&store) {
         Ok(enc) => {
@@ -107,7 +131,7 @@ pub fn load_encoder(args: &EncoderArgs) -> Option<rehearse::embed::StaticEncoder
                 "sentence encoder loaded in {:.2} s",
                 started.elapsed().as_secs_f64()
             );
-            Some(enc)
+            Some(std::sync::Arc::new(enc))
         }
         Err(e) => {
             eprintln!("note: phases labelled from cue phrases alone: {e}");
@@ -119,13 +143,13 @@ pub fn load_encoder(args: &EncoderArgs) -> Option<rehearse::embed::StaticEncoder
 /// Loads the store's encoder, building its token table first (with a progress bar)
 /// when it has not been built yet.
 pub fn build_or_load_encoder(
-    store: &rehearse::transcribe::models::ModelStore,
+    store: &rehearse::models::ModelStore,
 ) -> Result<rehearse::embed::StaticEncoder, rehearse::embed::EncoderError> {
     use rehearse::embed::StaticEncoder;
     let building = StaticEncoder::needs_build(store)
         && !matches!(
             store.encoder_state(false),
-            rehearse::transcribe::models::InstallState::Missing
+            rehearse::models::InstallState::Missing
         );
     if building {
         eprintln!(
@@ -158,10 +182,10 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
-/// How a report written to standard output is drawn, decided in one place: colour only
-/// on a terminal, and not with NO_COLOR set or TERM=dumb; wrapped at the terminal's
-/// width.
-pub fn stdout_style() -> rehearse::report::TerminalStyle {
+/// How what goes to standard output is drawn, decided once per run and handed to
+/// every renderer: `--color always|never` wins; `auto` colours only a terminal, and
+/// not with NO_COLOR set or TERM=dumb. Reports wrap at the terminal's width.
+fn stdout_style(choice: ColorChoice) -> rehearse::report::TerminalStyle {
     let tty = std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
@@ -169,10 +193,12 @@ pub fn stdout_style() -> rehearse::report::TerminalStyle {
         .ok()
         .filter(|_| tty)
         .map_or(78, |(cols, _)| usize::from(cols).saturating_sub(2));
-    rehearse::report::TerminalStyle {
-        color: tty && !no_color && !dumb,
-        width,
-    }
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => tty && !no_color && !dumb,
+    };
+    rehearse::report::TerminalStyle { color, width }
 }
 
 /// Whether to draw progress bars: only for a person watching a terminal.
@@ -187,14 +213,15 @@ pub fn main(tune_allocator: fn()) -> ExitCode {
         tune_allocator();
     }
     init_logging(cli.verbose);
+    let style = stdout_style(cli.color);
     let command = cli
         .command
         .unwrap_or_else(|| Command::Practice(practice::PracticeArgs::default()));
     let result = match command {
-        Command::Practice(args) => practice::run(args),
+        Command::Practice(args) => practice::run(args, style),
         Command::Devices => practice::devices(),
-        Command::Takes(args) => practice::takes(args),
-        Command::Score(args) => score::run(args),
+        Command::Takes(args) => practice::takes(args, style),
+        Command::Score(args) => score::run(args, style),
         Command::Batch(args) => batch::run(args),
         Command::BatchMerge(args) => batch::merge(args),
         Command::Transcribe(args) => transcribe::run(args),
@@ -245,26 +272,6 @@ pub fn is_stdout(p: &std::path::Path) -> bool {
     p == std::path::Path::new("-")
 }
 
-/// Widest beam allowed: whisper.cpp has 8 decoders (wider fails with its "error -4").
-const MAX_BEAM: u32 = 8;
-
-/// A thread count from a flag or the config file: 0 is refused, and more than the
-/// machine's cores is cut to them with a note (more threads than cores made
-/// whisper.cpp's workers spin against each other: 1000 threads ran for minutes).
-pub fn checked_threads(t: u32, from: &str) -> anyhow::Result<u32> {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get() as u32)
-        .unwrap_or(1);
-    if t == 0 {
-        anyhow::bail!("{from} = 0: at least 1 thread is needed");
-    }
-    if t > cores {
-        say!("note: {from} = {t}, but this machine has {cores} cores; using {cores}");
-        return Ok(cores);
-    }
-    Ok(t)
-}
-
 /// An error and its causes on one line, each cause once: library errors often quote
 /// their cause in their own message ("cannot read x: Permission denied"), and
 /// printing the chain as well repeated it.
@@ -281,53 +288,4 @@ fn error_chain(e: &anyhow::Error) -> String {
         out.push_str(&text);
     }
     out
-}
-
-/// Resolves, checks and loads the model, and settles the decoding options:
-/// flag > config file > measured default.
-pub fn load_engine(
-    args: &EngineArgs,
-) -> anyhow::Result<(
-    rehearse::transcribe::Engine,
-    rehearse::transcribe::DecodeOptions,
-)> {
-    load_engine_from(args).map(|(engine, opts, _)| (engine, opts))
-}
-
-/// [`load_engine`], also returning the weights' path.
-pub fn load_engine_from(
-    args: &EngineArgs,
-) -> anyhow::Result<(
-    rehearse::transcribe::Engine,
-    rehearse::transcribe::DecodeOptions,
-    std::path::PathBuf,
-)> {
-    use rehearse::transcribe::models::{ModelStore, UserConfig};
-    let store = ModelStore::discover();
-    let (cfg_path, cfg) = UserConfig::load()?;
-    let resolved = store.resolve(args.model.as_deref(), &cfg, cfg_path.as_deref())?;
-    store.check(&resolved)?;
-    log::info!("model: {} ({})", resolved.path.display(), resolved.reason);
-    let engine = rehearse::transcribe::Engine::load(&resolved.path, &resolved.name, !args.no_gpu)?;
-    let mut opts = rehearse::transcribe::DecodeOptions::default();
-    let from = |flag: Option<u32>, key: &str| match (flag, cfg_path.as_deref()) {
-        (Some(_), _) | (None, None) => format!("--{key}"),
-        (None, Some(p)) => format!("{} in {}", key.replace('-', "_"), p.display()),
-    };
-    if let Some(t) = args.threads.or(cfg.threads) {
-        opts.threads = checked_threads(t, &from(args.threads, "threads"))?;
-    }
-    if let Some(b) = args.beam_size.or(cfg.beam_size) {
-        if !(1..=MAX_BEAM).contains(&b) {
-            anyhow::bail!(
-                "{} = {b}: the beam size must be 1 to {MAX_BEAM} (1 is greedy decoding)",
-                from(args.beam_size, "beam-size")
-            );
-        }
-        opts.beam_size = b;
-    }
-    if let Some(p) = &args.prompt {
-        opts.initial_prompt = (!p.is_empty()).then(|| p.clone());
-    }
-    Ok((engine, opts, resolved.path))
 }

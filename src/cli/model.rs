@@ -3,13 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use rehearse::transcribe::download::{self, DownloadRequest};
-use rehearse::transcribe::import;
-use rehearse::transcribe::models::{ENV_BASE_URL, InstallState, ModelStore, UserConfig};
+use rehearse::models::{ImportTarget, InstallError, InstallState, Installed, ModelStore};
 
 #[derive(Subcommand, Debug)]
 pub enum ModelCommand {
@@ -123,8 +121,11 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ModelCommand::Path { model } => {
-            let (cfg_path, cfg) = UserConfig::load()?;
-            let resolved = store.resolve(model.as_deref(), &cfg, cfg_path.as_deref())?;
+            let settings = rehearse::config::RecogniserSettings {
+                model,
+                ..Default::default()
+            };
+            let (store, resolved) = rehearse::transcribe::Recogniser::resolve(&settings)?;
             println!("{}", resolved.path.display());
             eprintln!("why: {}", resolved.reason);
             match store.check(&resolved) {
@@ -139,65 +140,54 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
             }
         }
         ModelCommand::Download { name, base_url } if name == store.manifest.encoder.name => {
-            download_encoder(&store, base_url)
-        }
-        ModelCommand::Download { name, base_url } => {
-            let Some(spec) = store.manifest.find(&name).cloned() else {
-                bail!(
-                    "unknown model {name:?}; known: {}",
-                    store
-                        .manifest
-                        .models
-                        .iter()
-                        .map(|m| m.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            };
-            let base = base_url
-                .or_else(|| std::env::var(ENV_BASE_URL).ok())
-                .unwrap_or_else(|| store.manifest.base_url.clone());
-            let url = format!("{}/{}", base.trim_end_matches('/'), spec.file);
-            let dest = store.path_of(&spec);
-            if matches!(
-                store.verify(&spec),
-                InstallState::Downloaded | InstallState::Imported
-            ) {
+            let bar = Downloads::default();
+            let done = store
+                .download_encoder(base_url, &mut |url, done, total| bar.show(url, done, total));
+            bar.finish();
+            let enc = &store.manifest.encoder;
+            if let Installed::Already(dir) = done? {
                 println!(
-                    "{name} is already installed and verified: {}",
-                    dest.display()
+                    "{} is already installed and verified: {}",
+                    enc.name,
+                    dir.display()
                 );
                 return Ok(ExitCode::SUCCESS);
             }
-            eprintln!("downloading {name} from {url}");
-            let bar = progress_bar(spec.size.unwrap_or(0));
-            let req = DownloadRequest {
-                url,
-                dest: dest.clone(),
-                expected_size: spec.size,
-                sha1: spec.sha1.clone(),
-                sha256: None,
-            };
-            let size = download::download(&req, &mut |done, total| {
-                if let Some(t) = total {
-                    bar.set_length(t);
-                }
-                bar.set_position(done);
-            });
-            bar.finish_and_clear();
-            let size = size?;
+            super::build_or_load_encoder(&store)?;
             println!(
-                "installed {name} ({}, checksum verified) at {}",
-                human(size),
-                dest.display()
+                "installed {} ({}, checksums verified) in {}",
+                enc.name,
+                human(enc.files.iter().map(|f| f.size).sum()),
+                store.encoder_dir().display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelCommand::Download { name, base_url } => {
+            let bar = Downloads::default();
+            let done = store.download_model(&name, base_url, &mut |url, done, total| {
+                bar.show(url, done, total)
+            });
+            bar.finish();
+            match done? {
+                Installed::Already(path) => {
+                    println!(
+                        "{name} is already installed and verified: {}",
+                        path.display()
+                    )
+                }
+                Installed::Fetched(path, size) => println!(
+                    "installed {name} ({}, checksum verified) at {}",
+                    human(size),
+                    path.display()
+                ),
+            }
             Ok(ExitCode::SUCCESS)
         }
         ModelCommand::Import { dirs, name, .. }
             if name.as_deref() == Some(store.manifest.encoder.name.as_str()) =>
         {
             let [dir] = dirs.as_slice() else {
-                bail!("the sentence encoder is imported from one folder");
+                return Err(InstallError::EncoderFolders.into());
             };
             let installed = store.import_encoder(dir)?;
             super::build_or_load_encoder(&store)?;
@@ -209,38 +199,15 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ModelCommand::Import { dirs, name, output } => {
-            let (dest, spec) = match (&name, output) {
-                (Some(n), _) => {
-                    let spec = store.manifest.find(n).cloned().with_context(|| {
-                        format!("unknown model {n:?}; see `rehearse model list`")
-                    })?;
-                    (store.path_of(&spec), Some(spec))
-                }
-                (None, Some(o)) => (o, None),
-                (None, None) => {
-                    bail!("say where the model goes: --name NAME (a known model) or --output FILE")
-                }
+            let target = match (&name, &output) {
+                (Some(n), _) => ImportTarget::Known(n),
+                (None, Some(o)) => ImportTarget::File(o),
+                (None, None) => return Err(InstallError::NoDestination.into()),
             };
             let started = std::time::Instant::now();
-            let summary = import::import_ct2(&dirs, &dest)?;
-            if let Some(spec) = spec {
-                let want = spec
-                    .import
-                    .as_ref()
-                    .map(|i| i.sha256.as_str())
-                    .unwrap_or("");
-                let got = download::file_digests(&dest)
-                    .with_context(|| format!("reading back {}", dest.display()))?;
-                if !want.is_empty() && want != "PENDING" && got.sha256 != want {
-                    let _ = std::fs::remove_file(&dest);
-                    bail!(
-                        "the converted {} has SHA-256 {} but {} was expected; the package is not the one the manifest names. Nothing was installed",
-                        spec.name,
-                        got.sha256,
-                        want
-                    );
-                }
-                println!("sha256 {}", got.sha256);
+            let (summary, sha256) = store.import_model(&dirs, target)?;
+            if let Some(sha) = sha256 {
+                println!("sha256 {sha}");
             }
             println!(
                 "imported {} tensors ({} encoder + {} decoder layers, {} vocabulary{}) → {} ({} bytes) in {:.1} s",
@@ -262,45 +229,36 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
     }
 }
 
-/// Downloads the sentence encoder's files (pinned revision, SHA-256 checked).
-fn download_encoder(store: &ModelStore, base_url: Option<String>) -> Result<ExitCode> {
-    let enc = &store.manifest.encoder;
-    if store.encoder_state(true) == InstallState::Downloaded {
-        println!(
-            "{} is already installed and verified: {}",
-            enc.name,
-            store.encoder_dir().display()
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let base = base_url.unwrap_or_else(|| enc.base_url.clone());
-    for f in &enc.files {
-        let url = format!("{}/{}", base.trim_end_matches('/'), f.file);
-        let dest = store.encoder_dir().join(&f.file);
-        if rehearse::fsutil::sha256_file(&dest).ok().as_deref() == Some(f.sha256.as_str()) {
-            continue;
+/// A byte progress bar per downloaded file, drawn only for a person watching a
+/// terminal; each file's URL is printed as it starts.
+#[derive(Default)]
+struct Downloads {
+    current: std::cell::RefCell<Option<(String, ProgressBar)>>,
+}
+
+impl Downloads {
+    fn show(&self, url: &str, done: u64, total: Option<u64>) {
+        let mut current = self.current.borrow_mut();
+        if current.as_ref().is_none_or(|(u, _)| u != url) {
+            if let Some((_, bar)) = current.take() {
+                bar.finish_and_clear();
+            }
+            eprintln!("downloading {url}");
+            *current = Some((url.to_string(), progress_bar(total.unwrap_or(0))));
         }
-        eprintln!("downloading {url}");
-        let bar = progress_bar(f.size);
-        let req = DownloadRequest {
-            url,
-            dest,
-            expected_size: Some(f.size),
-            sha1: None,
-            sha256: Some(f.sha256.clone()),
-        };
-        let got = download::download(&req, &mut |done, _| bar.set_position(done));
-        bar.finish_and_clear();
-        got?;
+        if let Some((_, bar)) = current.as_ref() {
+            if let Some(t) = total {
+                bar.set_length(t);
+            }
+            bar.set_position(done);
+        }
     }
-    super::build_or_load_encoder(store)?;
-    println!(
-        "installed {} ({}, checksums verified) in {}",
-        enc.name,
-        human(enc.files.iter().map(|f| f.size).sum()),
-        store.encoder_dir().display()
-    );
-    Ok(ExitCode::SUCCESS)
+
+    fn finish(&self) {
+        if let Some((_, bar)) = self.current.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// A byte progress bar, drawn only for a person watching a terminal.

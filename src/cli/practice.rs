@@ -11,16 +11,14 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 
+use rehearse::analysis::Rubric;
 use rehearse::analysis::checks::clock;
 use rehearse::analysis::cue::live_cue;
-use rehearse::analysis::{
-    InputInfo, InputKind, Rubric, SentenceEncoder, Timing, analyze, analyze_with,
-};
 use rehearse::audio::capture;
 use rehearse::audio::recorder::{RecordOptions, StopReason, Tick, record};
 use rehearse::audio::take::TakeWriter;
-use rehearse::fsutil::write_atomic;
-use rehearse::report::{Format, formatter};
+use rehearse::coach::Coach;
+use rehearse::report::{Format, TerminalStyle, formatter};
 use rehearse::takes::{self, TakeStore};
 use rehearse::transcribe::stream::{ChunkPolicy, with_streaming};
 
@@ -75,7 +73,7 @@ const CUE_MIN_WORDS: usize = 30;
 /// The live cue. What has been heard is re-analysed only when a new stretch of the
 /// transcript has arrived (every 8–20 s; the analysis takes about a millisecond).
 struct CueTracker<'a> {
-    rubric: &'a Rubric,
+    coach: &'a Coach,
     heard: Option<rehearse::transcribe::stream::Heard>,
     /// Words in the transcript the current report was made from.
     analysed: usize,
@@ -83,9 +81,9 @@ struct CueTracker<'a> {
 }
 
 impl<'a> CueTracker<'a> {
-    fn new(rubric: &'a Rubric) -> Self {
+    fn new(coach: &'a Coach) -> Self {
         CueTracker {
-            rubric,
+            coach,
             heard: None,
             analysed: 0,
             report: None,
@@ -102,15 +100,10 @@ impl<'a> CueTracker<'a> {
             if words.len() >= CUE_MIN_WORDS {
                 let mut t = rehearse::transcript::Transcript::new(Default::default(), seconds);
                 t.words = words;
-                let input = InputInfo {
-                    path: String::new(),
-                    kind: InputKind::Audio,
-                    timing: Timing::Measured,
-                };
-                self.report = Some(analyze(&t, input, self.rubric).report);
+                self.report = Some(self.coach.glance(&t).report);
             }
         }
-        live_cue(seconds, self.report.as_ref(), self.rubric).text()
+        live_cue(seconds, self.report.as_ref(), self.coach.rubric()).text()
     }
 }
 
@@ -141,16 +134,21 @@ fn wants_live_screen() -> bool {
     tty
 }
 
-pub fn run(args: PracticeArgs) -> Result<ExitCode> {
+pub fn run(args: PracticeArgs, style: TerminalStyle) -> Result<ExitCode> {
     let store = TakeStore::new(args.takes_dir.clone());
     for fixed in store.repair_all().unwrap_or_default() {
         eprintln!("repaired an interrupted take: {}", fixed.display());
     }
-    let rubric = Rubric::load(args.rubric.as_deref())?;
-    let (engine, opts) = super::load_engine(&args.engine)?;
-    // Loaded before the take (a missing encoder is reported up front); the final
-    // report uses it, the live cue labels from cues alone.
-    let encoder = super::load_encoder(&args.encoder);
+    // Everything is loaded before the take: a missing model or encoder is reported
+    // up front. The final report uses the encoder; the live cue labels from words alone.
+    let coach = Coach::new(
+        Rubric::load(args.rubric.as_deref())?,
+        super::load_encoder(&args.encoder),
+        args.engine.settings(),
+    );
+    for note in &coach.recogniser()?.notes {
+        say!("note: {note}");
+    }
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -175,10 +173,9 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
     }
     let session = Session {
         args: &args,
-        rubric: &rubric,
-        engine: &engine,
-        opts: &opts,
+        coach: &coach,
         stop: &stop,
+        style,
     };
     loop {
         stop.store(false, Ordering::Relaxed);
@@ -190,7 +187,7 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
         };
         match end {
             TakeEnd::Recorded => {
-                return take.report(&rubric, encoder.as_ref().map(|e| e as &dyn SentenceEncoder));
+                return take.report(&coach, style);
             }
             TakeEnd::Restart => {
                 take.discard();
@@ -209,10 +206,9 @@ pub fn run(args: PracticeArgs) -> Result<ExitCode> {
 #[derive(Clone, Copy)]
 struct Session<'a> {
     args: &'a PracticeArgs,
-    rubric: &'a Rubric,
-    engine: &'a rehearse::transcribe::Engine,
-    opts: &'a rehearse::transcribe::DecodeOptions,
+    coach: &'a Coach,
     stop: &'a AtomicBool,
+    style: TerminalStyle,
 }
 
 /// One take: its folder, its WAV being written, and what recording produced.
@@ -261,13 +257,10 @@ impl Take {
     /// Records with streaming transcription; `on_tick` draws and may ask to stop.
     fn record(&mut self, s: &Session, on_tick: &mut dyn FnMut(Tick, &str)) -> Result<()> {
         let Session {
-            args,
-            rubric,
-            engine,
-            opts,
-            stop,
+            args, coach, stop, ..
         } = *s;
-        let mut cues = CueTracker::new(rubric);
+        let rec = coach.recogniser()?;
+        let mut cues = CueTracker::new(coach);
         let rec_opts = RecordOptions {
             max_seconds: args.max_seconds,
             ..Default::default()
@@ -279,7 +272,7 @@ impl Take {
         let cap = &mut self.cap;
         let writer = &mut self.writer;
         let (recorded, transcript) =
-            with_streaming(engine, opts, ChunkPolicy::default(), |stream| {
+            with_streaming(&rec.engine, &rec.opts, ChunkPolicy::default(), |stream| {
                 cues.heard = Some(stream.heard());
                 let r = record(
                     cap,
@@ -307,7 +300,7 @@ impl Take {
     }
 
     fn record_plain(&mut self, s: &Session) -> Result<TakeEnd> {
-        let rubric = s.rubric;
+        let rubric = s.coach.rubric();
         let tty = std::io::stderr().is_terminal();
         eprintln!(
             "recording take {} from {} ({} Hz, {} ch). Speak your answer; press Enter (or Ctrl-C) to stop.",
@@ -345,8 +338,8 @@ impl Take {
     }
 
     fn record_live(&mut self, s: &Session) -> Result<TakeEnd> {
-        let (rubric, stop) = (s.rubric, s.stop);
-        let color = super::stdout_style().color;
+        let (rubric, stop) = (s.coach.rubric(), s.stop);
+        let color = s.style.color;
         let title = format!("rehearse · take {} · {}", self.id, self.cap.device);
         let mut screen = super::live::LiveScreen::enter(
             title,
@@ -376,11 +369,7 @@ impl Take {
     }
 
     /// Finalizes the take, saves transcript and report, prints the report.
-    fn report(
-        mut self,
-        rubric: &Rubric,
-        encoder: Option<&dyn SentenceEncoder>,
-    ) -> Result<ExitCode> {
+    fn report(mut self, coach: &Coach, style: TerminalStyle) -> Result<ExitCode> {
         let Some(Recorded {
             reason,
             audio,
@@ -429,23 +418,12 @@ impl Take {
                 dir.display()
             );
         }
-        write_atomic(
-            &dir.join(takes::TRANSCRIPT),
-            serde_json::to_string_pretty(&transcript)?.as_bytes(),
-        )?;
-        let input = InputInfo {
-            path: audio_path.display().to_string(),
-            kind: InputKind::Audio,
-            timing: Timing::Measured,
-        };
-        let analysis = analyze_with(&transcript, input, rubric, encoder);
-        write_atomic(
-            &dir.join(takes::REPORT),
-            serde_json::to_string_pretty(&analysis.report)?.as_bytes(),
-        )?;
+        let scored = coach.score_heard(transcript, &audio_path.display().to_string())?;
+        takes::save_scored(&dir, &scored)?;
+        let analysis = scored.analysis;
         log::info!("stop to report: {:.2} s", stopped.elapsed().as_secs_f64());
         let mut out = Vec::new();
-        formatter(Format::Terminal, super::stdout_style()).render(&analysis, &mut out)?;
+        formatter(Format::Terminal, style).render(&analysis, &mut out)?;
         // A hung-up terminal (SIGHUP) cannot show it; the take is saved either way.
         let _ = std::io::stdout().write_all(&out);
         say!(
@@ -502,46 +480,40 @@ pub fn devices() -> Result<ExitCode> {
 /// A take cut off before it was scored (killed, or the machine went down): its audio
 /// is transcribed and scored now, and the transcript and report are saved with it, as
 /// if the take had finished.
-fn score_unscored_take(dir: &std::path::Path, audio: &std::path::Path) -> Result<ExitCode> {
+fn score_unscored_take(
+    dir: &std::path::Path,
+    audio: &std::path::Path,
+    style: TerminalStyle,
+) -> Result<ExitCode> {
     say!(
         "this take was not scored (it was cut off before its report was saved); scoring {} now and saving the report with it",
         audio.display()
     );
-    let engine_args = super::EngineArgs::default();
-    let transcript = super::transcribe::transcribe_file(audio, &engine_args)?;
-    if transcript.words.is_empty() {
-        anyhow::bail!(
-            "no speech in {} (silence only?); nothing to score",
-            audio.display()
-        );
-    }
-    write_atomic(
-        &dir.join(takes::TRANSCRIPT),
-        serde_json::to_string_pretty(&transcript)?.as_bytes(),
-    )?;
-    let rubric = Rubric::builtin();
-    let encoder = super::load_encoder(&super::EncoderArgs::default());
-    let analysis = analyze_with(
-        &transcript,
-        InputInfo {
-            path: audio.display().to_string(),
-            kind: InputKind::Audio,
-            timing: Timing::Measured,
-        },
-        &rubric,
-        encoder.as_ref().map(|e| e as &dyn SentenceEncoder),
+    let coach = Coach::new(
+        Rubric::builtin(),
+        super::load_encoder(&super::EncoderArgs::default()),
+        Default::default(),
     );
-    write_atomic(
-        &dir.join(takes::REPORT),
-        serde_json::to_string_pretty(&analysis.report)?.as_bytes(),
-    )?;
+    let name = audio.display().to_string();
+    let (bar, progress) = super::transcribe::progress_bar(audio);
+    let (transcript, notes) = coach.transcribe_file(audio, &name, progress)?;
+    drop(bar);
+    for note in &notes {
+        say!("note: {note}");
+    }
+    if transcript.words.is_empty() {
+        anyhow::bail!("no speech in {name} (silence only?); nothing to score");
+    }
+    let scored = coach.score_heard(transcript, &name)?;
+    takes::save_scored(dir, &scored)?;
+    let analysis = scored.analysis;
     let mut out = Vec::new();
-    formatter(Format::Terminal, super::stdout_style()).render(&analysis, &mut out)?;
+    formatter(Format::Terminal, style).render(&analysis, &mut out)?;
     std::io::stdout().write_all(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn takes(args: TakesArgs) -> Result<ExitCode> {
+pub fn takes(args: TakesArgs, style: TerminalStyle) -> Result<ExitCode> {
     let store = TakeStore::new(args.takes_dir);
     match args.command {
         None => {
@@ -583,9 +555,9 @@ pub fn takes(args: TakesArgs) -> Result<ExitCode> {
             let transcript_path = t.path.join(takes::TRANSCRIPT);
             let audio_path = t.path.join(takes::AUDIO);
             if !transcript_path.is_file() && audio_path.is_file() {
-                return score_unscored_take(&t.path, &audio_path);
+                return score_unscored_take(&t.path, &audio_path, style);
             }
-            super::score::run(super::score::ScoreArgs::for_file(transcript_path))
+            super::score::run(super::score::ScoreArgs::for_file(transcript_path), style)
         }
         Some(TakesCommand::Repair) => {
             let fixed = store.repair_all()?;

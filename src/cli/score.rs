@@ -1,17 +1,16 @@
 //! `rehearse score FILE`: the coach's report for a recording, a written draft or a
 //! saved transcript.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 
-use rehearse::analysis::text::transcript_from_text;
-use rehearse::analysis::{InputInfo, InputKind, Rubric, SentenceEncoder, Timing, analyze_with};
-use rehearse::report::{Format, formatter};
-use rehearse::transcript::{TRANSCRIPT_SCHEMA, Transcript};
+use rehearse::analysis::Rubric;
+use rehearse::coach::{Coach, Input};
+use rehearse::report::{Format, TerminalStyle, formatter};
 
 use super::EngineArgs;
 
@@ -62,105 +61,26 @@ fn parse_format(s: &str) -> Result<FormatArg, String> {
         .ok_or_else(|| format!("unknown format {s:?}: use terminal, json or md"))
 }
 
-/// What a file holds, from its extension, or its first bytes when that says nothing.
-fn input_kind(path: &Path) -> Result<InputKind> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "txt" | "md" | "text" => return Ok(InputKind::Text),
-        "json" => return Ok(InputKind::Transcript),
-        e if rehearse::audio::AUDIO_EXTENSIONS.contains(&e) => return Ok(InputKind::Audio),
-        _ => {}
-    }
-    // No telling extension: a transcript starts with `{`, a draft is UTF-8 text, and
-    // anything else goes to the audio decoders, which say precisely what is wrong.
-    let mut head = [0u8; 4096];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .with_context(|| format!("cannot open {}", path.display()))?;
-    let head = &head[..n];
-    let text = match std::str::from_utf8(head) {
-        Ok(_) => true,
-        // A multi-byte character cut by the 4 KB window is still text.
-        Err(e) => e.error_len().is_none() && e.valid_up_to() + 4 > n,
-    };
-    Ok(match head.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => InputKind::Transcript,
-        _ if text => InputKind::Text,
-        _ => InputKind::Audio,
-    })
-}
-
-fn load_transcript(path: &Path) -> Result<Transcript> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not valid JSON", path.display()))?;
-    if value.get("schema").and_then(|s| s.as_str()) != Some(TRANSCRIPT_SCHEMA) {
-        bail!(
-            "{} is not a transcript: expected \"schema\": \"{TRANSCRIPT_SCHEMA}\" (made by `rehearse transcribe --json`)",
-            path.display()
-        );
-    }
-    serde_json::from_value(value)
-        .with_context(|| format!("{}: transcript fields are malformed", path.display()))
-}
-
-pub fn run(args: ScoreArgs) -> Result<ExitCode> {
+pub fn run(args: ScoreArgs, style: TerminalStyle) -> Result<ExitCode> {
     let rubric = Rubric::load(args.rubric.as_deref())?;
     let output = args.output.as_deref().filter(|o| !super::is_stdout(o));
     if let Some(out) = output {
         rehearse::fsutil::check_destination(out, &[&args.file])?;
     }
     let input = super::InputFile::open(&args.file)?;
-    let file = input.path.as_path();
-    let kind = input_kind(file)?;
-    let (transcript, timing) = match kind {
-        InputKind::Audio => (
-            super::transcribe::transcribe_file(file, &args.engine)?,
-            Timing::Measured,
-        ),
-        InputKind::Text => {
-            let bytes = std::fs::read(file)
-                .with_context(|| format!("cannot read {}", args.file.display()))?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", args.file.display()))?;
-            (
-                transcript_from_text(&text, rubric.targets.text_wpm),
-                Timing::Estimated,
-            )
-        }
-        InputKind::Transcript => {
-            let t = load_transcript(file)?;
-            // A transcript made from text keeps estimated timing.
-            let timing = if t.model.engine == "text" {
-                Timing::Estimated
-            } else {
-                Timing::Measured
-            };
-            (t, timing)
-        }
-    };
-    if transcript.words.is_empty() {
-        bail!(
-            "{}: no words found: nothing to score (silent recording or empty file?)",
-            args.file.display()
-        );
-    }
-    let input = InputInfo {
-        path: args.file.display().to_string(),
-        kind,
-        timing,
-    };
-    let encoder = super::load_encoder(&args.encoder);
-    let analysis = analyze_with(
-        &transcript,
-        input,
-        &rubric,
-        encoder.as_ref().map(|e| e as &dyn SentenceEncoder),
+    let coach = Coach::new(
+        rubric,
+        super::load_encoder(&args.encoder),
+        args.engine.settings(),
     );
+    let name = args.file.display().to_string();
+    let (bar, progress) = super::transcribe::progress_bar(&input.path);
+    let scored = coach.score(Input::File(&input.path), &name, progress)?;
+    drop(bar);
+    for note in &scored.notes {
+        say!("note: {note}");
+    }
+    let analysis = scored.analysis;
     let format = if args.json {
         Format::Json
     } else {
@@ -168,8 +88,8 @@ pub fn run(args: ScoreArgs) -> Result<ExitCode> {
     };
     let mut buf = Vec::new();
     let style = match output {
-        None => super::stdout_style(),
-        Some(_) => rehearse::report::TerminalStyle::PLAIN,
+        None => style,
+        Some(_) => TerminalStyle::PLAIN,
     };
     formatter(format, style).render(&analysis, &mut buf)?;
     match output {

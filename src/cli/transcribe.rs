@@ -1,15 +1,14 @@
 //! `rehearse transcribe FILE`: speech to timestamped text.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use rehearse::audio::decode_file_16k;
-use rehearse::transcribe::stream::{LONG_FILE_S, transcribe_file_in_pieces};
-use rehearse::transcript::Transcript;
+use rehearse::analysis::{InputKind, Rubric};
+use rehearse::coach::{Coach, Progress};
 
 use super::EngineArgs;
 
@@ -35,57 +34,39 @@ fn clock(s: f64) -> String {
     format!("{:02}:{:02}.{:02}", cs / 6000, (cs / 100) % 60, cs % 100)
 }
 
-/// Decodes and transcribes one file, with progress bars when someone is watching.
-pub fn transcribe_file(file: &std::path::Path, engine_args: &EngineArgs) -> Result<Transcript> {
-    let (engine, opts) = super::load_engine(engine_args)?;
-    let long = rehearse::audio::duration_hint(file).is_none_or(|d| d > LONG_FILE_S);
-    if long {
-        let bar = (super::interactive_stderr()).then(|| {
-            let bar = ProgressBar::new(100);
-            bar.set_style(
-                ProgressStyle::with_template("transcribing {bar:30} {pos:>3}% {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            bar
-        });
-        let (info, t) = transcribe_file_in_pieces(&engine, &opts, file, &mut |done, total| {
-            if let Some(b) = &bar {
-                b.set_position((done * 100).checked_div(total).unwrap_or(0));
-            }
-        })
-        .with_context(|| format!("transcribing {}", file.display()))?;
-        if let Some(b) = bar {
+/// A progress bar for transcribing `file`, when someone is watching and it is a
+/// recording long enough to wait for (or of unknown length). Dropping the guard
+/// clears the bar (whisper.cpp keeps the callback, so it cannot).
+pub fn progress_bar(file: &Path) -> (BarGuard, Progress) {
+    let audio = rehearse::coach::input::kind_of(file).is_ok_and(|k| k == InputKind::Audio);
+    let seconds = rehearse::audio::duration_hint(file);
+    if !audio || !super::interactive_stderr() || seconds.is_some_and(|s| s <= PROGRESS_MIN_SECONDS)
+    {
+        return (BarGuard(None), None);
+    }
+    let bar = ProgressBar::new(100);
+    bar.set_style(
+        ProgressStyle::with_template("transcribing {bar:30} {pos:>3}% {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let shown = bar.clone();
+    (
+        BarGuard(Some(bar)),
+        Some(Box::new(move |p: i32| {
+            shown.set_position(p.clamp(0, 100) as u64)
+        })),
+    )
+}
+
+/// Clears its progress bar when dropped.
+pub struct BarGuard(Option<ProgressBar>);
+
+impl Drop for BarGuard {
+    fn drop(&mut self) {
+        if let Some(b) = &self.0 {
             b.finish_and_clear();
         }
-        for note in &info.notes {
-            say!("note: {note}");
-        }
-        return Ok(t);
     }
-    let audio = decode_file_16k(file, &mut |_, _| {})?;
-    for note in &audio.notes {
-        say!("note: {note}");
-    }
-    let bar = if super::interactive_stderr() && audio.duration_s() > PROGRESS_MIN_SECONDS {
-        let bar = ProgressBar::new(100);
-        bar.set_style(
-            ProgressStyle::with_template("transcribing {bar:30} {pos:>3}% {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        Some(bar)
-    } else {
-        None
-    };
-    let cb = bar.clone().map(|b| {
-        Box::new(move |p: i32| b.set_position(p.clamp(0, 100) as u64)) as Box<dyn FnMut(i32)>
-    });
-    let t = engine
-        .transcribe(&audio.samples, &opts, cb)
-        .with_context(|| format!("transcribing {}", file.display()))?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    Ok(t)
 }
 
 pub fn run(args: TranscribeArgs) -> Result<ExitCode> {
@@ -95,7 +76,14 @@ pub fn run(args: TranscribeArgs) -> Result<ExitCode> {
         rehearse::fsutil::check_destination(out, &[&args.file])?;
     }
     let input = super::InputFile::open(&args.file)?;
-    let t = transcribe_file(&input.path, &args.engine)?;
+    let coach = Coach::new(Rubric::builtin(), None, args.engine.settings());
+    let name = args.file.display().to_string();
+    let (bar, progress) = progress_bar(&input.path);
+    let (t, notes) = coach.transcribe_file(&input.path, &name, progress)?;
+    drop(bar);
+    for note in &notes {
+        say!("note: {note}");
+    }
     if t.words.is_empty() {
         say!(
             "note: no speech found in {} (silence, noise or music only){}",

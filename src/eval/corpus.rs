@@ -483,3 +483,31 @@ pub fn speech_item_score(
         failure_share_predicted: analysis.report.failure_share,
     }
 }
+
+/// Phase accuracy from speech: each item's rendering `audio/<id>.wav` is scored by the
+/// coach (transcribed, then analysed) and the recognised words are aligned with the
+/// labelled ones. Items without a rendering are left out.
+pub fn phase_accuracy_from_speech(
+    coach: &crate::coach::Coach,
+    items: &[Item],
+    audio: &std::path::Path,
+) -> Result<PhaseAccuracy, crate::coach::CoachError> {
+    let mut confusion = [[0usize; 5]; 5];
+    let mut scores = Vec::new();
+    for item in items {
+        let path = audio.join(format!("{}.wav", item.id));
+        if !path.is_file() {
+            continue;
+        }
+        let scored = coach.score(
+            crate::coach::Input::File(&path),
+            &path.display().to_string(),
+            None,
+        )?;
+        scores.push(speech_item_score(item, &scored.analysis, &mut confusion));
+    }
+    Ok(PhaseAccuracy {
+        items: scores,
+        confusion,
+    })
+}

@@ -61,3 +61,62 @@ pub fn without_filled_pauses(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// One prompt's results over a set of renderings.
+#[derive(Debug, Clone, Default)]
+pub struct PromptResult {
+    /// The prompt ("" = none).
+    pub prompt: String,
+    pub answers: usize,
+    pub recall: FillerRecall,
+    /// Mean word error rate of the content words (fillers left out).
+    pub content_wer: f64,
+    /// Time spent scoring (transcription and analysis).
+    pub seconds: f64,
+}
+
+/// Filler recall and content WER for each initial prompt, on the items' renderings
+/// `audio/<id>.wav` (items without one are left out), scored by `coach`.
+pub fn compare_prompts(
+    coach: &mut crate::coach::Coach,
+    items: &[Item],
+    audio: &std::path::Path,
+    prompts: &[String],
+) -> Result<Vec<PromptResult>, crate::coach::CoachError> {
+    let decoded: Vec<(&Item, Vec<f32>)> = items
+        .iter()
+        .filter_map(|i| {
+            let path = audio.join(format!("{}.wav", i.id));
+            path.is_file().then_some((i, path))
+        })
+        .map(|(i, path)| {
+            Ok((
+                i,
+                crate::audio::decode_file_16k(&path, &mut |_, _| {})?.samples,
+            ))
+        })
+        .collect::<Result<_, crate::coach::CoachError>>()?;
+    let mut results = Vec::new();
+    for p in prompts {
+        coach.recogniser_mut()?.opts.initial_prompt = (!p.is_empty()).then(|| p.clone());
+        let mut r = PromptResult {
+            prompt: p.clone(),
+            answers: decoded.len(),
+            ..Default::default()
+        };
+        let mut wer_sum = 0.0;
+        for (item, samples) in &decoded {
+            let started = std::time::Instant::now();
+            let scored = coach.score(crate::coach::Input::Samples(samples), &item.id, None)?;
+            r.seconds += started.elapsed().as_secs_f64();
+            r.recall.add(&recall(item, &scored.analysis.report));
+            wer_sum += super::word_error_rate(
+                &without_filled_pauses(&item.text()),
+                &without_filled_pauses(&scored.transcript.text()),
+            );
+        }
+        r.content_wer = wer_sum / decoded.len().max(1) as f64;
+        results.push(r);
+    }
+    Ok(results)
+}

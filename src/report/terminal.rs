@@ -1,8 +1,10 @@
 //! The terminal report: checks first (worst first), then a one-line timeline of the
-//! answer, then the transcript with hits highlighted. Plain text without color when
-//! `NO_COLOR` is set or the output is not a terminal.
+//! answer, then the transcript with hits highlighted. Colour or not is decided once
+//! (`--color`, NO_COLOR, TERM=dumb, a terminal or not) and handed in.
 
 use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Color, Style};
 
 use super::{ReportFormat, phase_letter, timeline};
 use crate::analysis::checks::{Status, clock};
@@ -14,22 +16,32 @@ pub struct Terminal {
     pub width: usize,
 }
 
-const RESET: &str = "\x1b[0m";
+const fn fg(c: AnsiColor) -> Style {
+    Style::new().fg_color(Some(Color::Ansi(c)))
+}
 
-fn phase_color(p: Phase) -> &'static str {
-    match p {
-        Phase::Situation => "\x1b[44m", // blue
-        Phase::Task => "\x1b[46m",      // cyan
-        Phase::Failure => "\x1b[41m",   // red
-        Phase::Response => "\x1b[43m",  // yellow
-        Phase::Learning => "\x1b[42m",  // green
-    }
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const FILLER: Style = fg(AnsiColor::Yellow);
+const HEDGE: Style = fg(AnsiColor::Cyan);
+const FLAG: Style = fg(AnsiColor::Red).bold();
+
+/// Each phase's colour on the timeline; the letters and names carry the meaning too.
+fn phase_style(p: Phase) -> Style {
+    let c = match p {
+        Phase::Situation => AnsiColor::Blue,
+        Phase::Task => AnsiColor::Cyan,
+        Phase::Failure => AnsiColor::Red,
+        Phase::Response => AnsiColor::Yellow,
+        Phase::Learning => AnsiColor::Green,
+    };
+    Style::new().bg_color(Some(Color::Ansi(c)))
 }
 
 impl Terminal {
-    fn paint(&self, code: &str, text: &str) -> String {
+    fn paint(&self, style: Style, text: &str) -> String {
         if self.color {
-            format!("{code}{text}{RESET}")
+            format!("{}{text}{}", style.render(), style.render_reset())
         } else {
             text.to_string()
         }
@@ -37,9 +49,9 @@ impl Terminal {
 
     fn mark(&self, s: Status) -> String {
         match s {
-            Status::Pass => self.paint("\x1b[32m", "✓"),
-            Status::Warn => self.paint("\x1b[33m", "!"),
-            Status::Fail => self.paint("\x1b[31m", "✗"),
+            Status::Pass => self.paint(fg(AnsiColor::Green), "✓"),
+            Status::Warn => self.paint(fg(AnsiColor::Yellow), "!"),
+            Status::Fail => self.paint(fg(AnsiColor::Red), "✗"),
         }
     }
 }
@@ -80,8 +92,8 @@ impl ReportFormat for Terminal {
         writeln!(
             out,
             "{}  {}  ({}, {} {}, {} words, {:.0} wpm)",
-            self.paint("\x1b[1m", "rehearse"),
-            self.paint("\x1b[1m", &format!("score {}/100", r.score)),
+            self.paint(BOLD, "rehearse"),
+            self.paint(BOLD, &format!("score {}/100", r.score)),
             r.input.path,
             clock(r.duration_s),
             timing,
@@ -115,7 +127,7 @@ impl ReportFormat for Terminal {
                 .iter()
                 .map(|(p, _)| {
                     if self.color {
-                        format!("{} {RESET}", phase_color(*p))
+                        self.paint(phase_style(*p), " ")
                     } else {
                         phase_letter(*p).to_string()
                     }
@@ -136,7 +148,7 @@ impl ReportFormat for Terminal {
                 .map(|p| {
                     let label = format!("{} {:.0}%", p.name(), r.phases.get(*p).share * 100.0);
                     if self.color {
-                        format!("{}  {RESET} {label}", phase_color(*p))
+                        format!("{} {label}", self.paint(phase_style(*p), "  "))
                     } else {
                         format!("{}={label}", phase_letter(*p))
                     }
@@ -152,18 +164,18 @@ impl ReportFormat for Terminal {
 
         // Transcript with hits highlighted: fillers yellow, hedges cyan, flags red.
         writeln!(out)?;
-        let mut style = vec![""; a.tokens.len()];
-        let mut mark_range = |hits: &[crate::analysis::Hit], code: &'static str| {
+        let mut style = vec![None; a.tokens.len()];
+        let mut mark_range = |hits: &[crate::analysis::Hit], code: Style| {
             for h in hits {
                 for (i, t) in a.tokens.iter().enumerate() {
                     if t.start >= h.start - 1e-9 && t.end <= h.end + 1e-9 {
-                        style[i] = code;
+                        style[i] = Some(code);
                     }
                 }
             }
         };
-        mark_range(&r.hedges.hits, "\x1b[36m");
-        mark_range(&r.fillers.hits, "\x1b[33m");
+        mark_range(&r.hedges.hits, HEDGE);
+        mark_range(&r.fillers.hits, FILLER);
         for flag in [
             &r.flags.blame,
             &r.flags.fake_failure,
@@ -171,7 +183,7 @@ impl ReportFormat for Terminal {
             &r.flags.catastrophic,
             &r.flags.red_flag_topic,
         ] {
-            mark_range(flag, "\x1b[31;1m");
+            mark_range(flag, FLAG);
         }
         let mut at = 0;
         for s in &r.sentences {
@@ -180,10 +192,9 @@ impl ReportFormat for Terminal {
             let words: Vec<(usize, String)> = (at..end)
                 .map(|i| {
                     let raw = &a.tokens[i].raw;
-                    let shown = if style[i].is_empty() {
-                        raw.clone()
-                    } else {
-                        self.paint(style[i], raw)
+                    let shown = match style[i] {
+                        None => raw.clone(),
+                        Some(st) => self.paint(st, raw),
                     };
                     (raw.chars().count(), shown)
                 })
@@ -197,7 +208,7 @@ impl ReportFormat for Terminal {
             for (w, shown) in words {
                 if used > 0 && indent + used + 1 + w > width {
                     let lead = if first {
-                        self.paint("\x1b[2m", &head)
+                        self.paint(DIM, &head)
                     } else {
                         " ".repeat(indent)
                     };
@@ -214,7 +225,7 @@ impl ReportFormat for Terminal {
                 used += w;
             }
             let lead = if first {
-                self.paint("\x1b[2m", &head)
+                self.paint(DIM, &head)
             } else {
                 " ".repeat(indent)
             };
@@ -236,7 +247,7 @@ impl ReportFormat for Terminal {
             width,
             0,
         ) {
-            writeln!(out, "{}", self.paint("\x1b[2m", &l))?;
+            writeln!(out, "{}", self.paint(DIM, &l))?;
         }
         Ok(())
     }

@@ -1,13 +1,12 @@
-//! Speech to text on the device: model management and the whisper.cpp engine.
+//! Speech to text on the device: the whisper.cpp engine (the only module that names
+//! whisper-rs) and streaming transcription.
 
-pub mod download;
 pub mod engine;
-pub mod import;
-pub mod models;
+mod recogniser;
 pub mod stream;
 
 pub use engine::{DecodeOptions, Engine, EngineError};
-pub use models::{ModelError, ModelStore, ResolvedModel};
+pub use recogniser::{LoadError, Recogniser};
 
 /// An initial prompt written the way people speak, fillers included: Whisper imitates
 /// the style of its prompt, so it keeps more "um"/"uh" (see docs/accuracy.md).

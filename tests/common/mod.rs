@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use rehearse::transcribe::models::{ModelStore, UserConfig};
+use rehearse::models::ModelStore;
 use rehearse::transcribe::{DecodeOptions, Engine};
 
 pub fn root() -> PathBuf {
@@ -35,9 +35,7 @@ pub fn need(path: &Path) -> Option<PathBuf> {
 
 static ENGINE: LazyLock<Option<Engine>> = LazyLock::new(|| {
     let store = ModelStore::discover();
-    let model = store
-        .resolve(Some("tiny.en"), &UserConfig::default(), None)
-        .ok()?;
+    let model = store.resolve(Some(("tiny.en", "the tests"))).ok()?;
     need(&model.path)?;
     Some(
         Engine::load(&model.path, &model.name, false)

@@ -13,11 +13,7 @@ const BUILTIN_MANIFEST: &str = include_str!("../../models/manifest.json");
 /// ggml's file magic, "ggml" as a little-endian u32.
 const GGML_MAGIC: u32 = 0x6767_6d6c;
 
-/// Environment variables a user can set.
-pub const ENV_MODEL: &str = "REHEARSE_MODEL";
-pub const ENV_MODELS_DIR: &str = "REHEARSE_MODELS_DIR";
-pub const ENV_CONFIG: &str = "REHEARSE_CONFIG";
-pub const ENV_BASE_URL: &str = "REHEARSE_MODEL_BASE_URL";
+pub use crate::config::{ENV_BASE_URL, ENV_MODELS_DIR};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -266,44 +262,6 @@ pub struct ResolvedModel {
     pub reason: String,
 }
 
-/// User settings read from the config file (`~/.config/rehearse/config.toml`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UserConfig {
-    pub model: Option<String>,
-    pub threads: Option<u32>,
-    pub beam_size: Option<u32>,
-}
-
-impl UserConfig {
-    /// The config file path: `$REHEARSE_CONFIG`, else the XDG config location.
-    pub fn path() -> Option<PathBuf> {
-        if let Some(p) = std::env::var_os(ENV_CONFIG) {
-            return Some(PathBuf::from(p));
-        }
-        directories::ProjectDirs::from("", "", "rehearse")
-            .map(|d| d.config_dir().join("config.toml"))
-    }
-
-    /// Loads the config file if there is one; a missing file is an empty config.
-    pub fn load() -> Result<(Option<PathBuf>, UserConfig), ModelError> {
-        let Some(path) = Self::path() else {
-            return Ok((None, UserConfig::default()));
-        };
-        match fs::read_to_string(&path) {
-            Ok(text) => {
-                let cfg = toml::from_str(&text).map_err(|e| ModelError::BadFile {
-                    path: path.clone(),
-                    what: e.to_string(),
-                })?;
-                Ok((Some(path), cfg))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((None, UserConfig::default())),
-            Err(source) => Err(ModelError::Io { path, source }),
-        }
-    }
-}
-
 impl ModelStore {
     /// The models directory: `$REHEARSE_MODELS_DIR`, else `models/` of the source
     /// checkout this binary was built from (where `scripts/setup` puts the model), else
@@ -325,9 +283,7 @@ impl ModelStore {
                 manifest,
             };
         }
-        let dir = directories::ProjectDirs::from("", "", "rehearse")
-            .map(|d| d.data_dir().join("models"))
-            .unwrap_or_else(|| PathBuf::from("models"));
+        let dir = crate::config::Dirs::user_models();
         ModelStore {
             dir,
             dir_reason: "the user data directory".into(),
@@ -438,29 +394,15 @@ impl ModelStore {
         }
     }
 
-    /// Picks the model: `--model` flag > `$REHEARSE_MODEL` > config file > manifest default.
-    /// A choice is a manifest name or a path to a ggml file.
-    pub fn resolve(
-        &self,
-        flag: Option<&str>,
-        config: &UserConfig,
-        config_path: Option<&Path>,
-    ) -> Result<ResolvedModel, ModelError> {
-        let env = std::env::var(ENV_MODEL).ok().filter(|s| !s.is_empty());
-        let (choice, reason) = if let Some(f) = flag {
-            (f.to_string(), "--model flag".to_string())
-        } else if let Some(e) = env {
-            (e, format!("${ENV_MODEL}"))
-        } else if let Some(m) = &config.model {
-            let where_ = config_path
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            (m.clone(), format!("config file {where_}"))
-        } else {
-            (
+    /// The model a choice names (a manifest name or a path to a ggml file), with the
+    /// source that chose it (`config::RecogniserSettings::merge`); none: the manifest's default.
+    pub fn resolve(&self, choice: Option<(&str, &str)>) -> Result<ResolvedModel, ModelError> {
+        let (choice, reason) = match choice {
+            Some((c, why)) => (c.to_string(), why.to_string()),
+            None => (
                 self.manifest.default.clone(),
                 "built-in default".to_string(),
-            )
+            ),
         };
         if let Some(spec) = self.manifest.find(&choice) {
             let path = self.path_of(spec);
@@ -623,7 +565,7 @@ impl ModelStore {
                 ),
             };
         }
-        let d = match crate::transcribe::download::file_digests(&path) {
+        let d = match super::download::file_digests(&path) {
             Ok(d) => d,
             Err(e) => return InstallState::Corrupt { why: e.to_string() },
         };
@@ -682,22 +624,15 @@ mod tests {
     }
 
     #[test]
-    fn flag_beats_config_and_unknown_names_are_explained() {
+    fn names_and_paths_resolve_and_unknown_names_are_explained() {
         let store = ModelStore::with_dir("/nonexistent");
-        let cfg = UserConfig {
-            model: Some("base".into()),
-            ..Default::default()
-        };
-        let r = store.resolve(Some("tiny.en"), &cfg, None).expect("resolve");
+        let flag = |m| Some((m, "--model flag"));
+        let r = store.resolve(flag("tiny.en")).expect("resolve");
         assert_eq!(r.name, "tiny.en");
         assert!(r.reason.contains("--model"));
-        let err = store
-            .resolve(Some("huge"), &cfg, None)
-            .expect_err("unknown");
+        let err = store.resolve(flag("huge")).expect_err("unknown");
         assert!(err.to_string().contains("tiny.en"), "{err}");
-        let r = store
-            .resolve(Some("/x/ggml-custom.bin"), &cfg, None)
-            .expect("path");
+        let r = store.resolve(flag("/x/ggml-custom.bin")).expect("path");
         assert_eq!(r.name, "custom");
     }
 
@@ -706,7 +641,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let store = ModelStore::with_dir(dir.path());
         let r = store
-            .resolve(Some("tiny.en"), &UserConfig::default(), None)
+            .resolve(Some(("tiny.en", "--model flag")))
             .expect("resolve");
         let err = store.check(&r).expect_err("missing");
         assert!(
