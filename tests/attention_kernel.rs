@@ -194,3 +194,33 @@ fn masked_keys_and_fully_hidden_tiles_are_ignored() {
         assert!(err < TOLERANCE, "{queries} queries: max error {err}");
     }
 }
+
+unsafe extern "C" {
+    /// Rows of queries the vendored tiled kernel has handled (vendor/README.md).
+    static rehearse_fa_tiled_rows: i64;
+}
+
+fn tiled_rows() -> i64 {
+    // SAFETY: a plain counter the kernel bumps atomically; a racy read only lags.
+    unsafe { std::ptr::read_volatile(&raw const rehearse_fa_tiled_rows) }
+}
+
+#[test]
+fn whisper_shaped_attention_runs_on_the_tiled_kernel() {
+    // Fails when an upgrade of the vendored sources loses the dispatch to the tiled
+    // kernel: the results would still be right, only several times slower.
+    let before = tiled_rows();
+    let case = Case {
+        queries: 300,
+        keys: 300,
+        heads: 3,
+        visible: None,
+    };
+    let err = max_error(&case, 2, 13);
+    assert!(err < TOLERANCE, "max error {err}");
+    let rows = tiled_rows() - before;
+    assert!(
+        rows >= 300 * 3,
+        "the tiled kernel handled {rows} query rows of 900: ggml's dispatch no longer calls it"
+    );
+}

@@ -293,7 +293,7 @@ pub fn run(
     let (event_tx, event_rx) = mpsc::channel::<Event>();
     let (work_tx, work_rx) = mpsc::sync_channel::<Decoded>(jobs);
     let work_rx = std::sync::Mutex::new(work_rx);
-    // whisper-rs never frees a progress closure (it leaks the box), so the closure
+    // the engine's binding never frees a progress closure (it leaks the box), so the closure
     // only stores a number here rather than holding a channel sender open forever.
     let progress: Vec<std::sync::Arc<AtomicI32>> = (0..jobs)
         .map(|_| std::sync::Arc::new(AtomicI32::new(-1)))

@@ -172,9 +172,12 @@ pub fn build_or_load_encoder(
 fn init_logging(verbose: u8) {
     // Quiet by default: whisper.cpp logs a lot at info level.
     let default = match verbose {
-        0 => "warn,whisper_rs=error,symphonia=off",
-        1 => "info",
-        _ => "debug",
+        0 => format!(
+            "warn,{}=error,symphonia=off",
+            rehearse::transcribe::ENGINE_LOG_TARGET
+        ),
+        1 => "info".into(),
+        _ => "debug".into(),
     };
     let env = env_logger::Env::default().filter_or("REHEARSE_LOG", default);
     let _ = env_logger::Builder::from_env(env)

@@ -5,6 +5,9 @@ mod json;
 mod markdown;
 mod terminal;
 
+#[cfg(test)]
+mod snapshot_tests;
+
 use std::io::{self, Write};
 
 use crate::analysis::{Analysis, Phase};

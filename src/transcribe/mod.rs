@@ -8,6 +8,10 @@ pub mod stream;
 pub use engine::{DecodeOptions, Engine, EngineError};
 pub use recogniser::{LoadError, Recogniser};
 
+/// The log target whisper.cpp's own messages arrive under (through whisper-rs's hooks),
+/// so the CLI can quieten them without naming the binding.
+pub const ENGINE_LOG_TARGET: &str = "whisper_rs";
+
 /// An initial prompt written the way people speak, fillers included: Whisper imitates
 /// the style of its prompt, so it keeps more "um"/"uh" (see docs/accuracy.md).
 pub const FILLER_PROMPT: &str = "Um, so, uh, I was, like, you know, working on it, and, er, hmm, I mean, it was basically, um, fine.";

@@ -8258,6 +8258,12 @@ static void ggml_compute_forward_flash_attn_ext_f16_one_chunk(
 #define FA_TILE_Q 128
 #define FA_TILE_K 64
 
+// Rows of queries the tiled kernel has handled, for tests/attention_kernel.rs: it
+// proves that the dispatch below routes whisper's attention here (after an upgrade,
+// a dispatch that no longer calls this kernel fails that test instead of silently
+// running the slow one).
+extern "C" { int64_t rehearse_fa_tiled_rows = 0; }
+
 // Register-blocked inner products where ggml's SIMD macros give fixed-size vectors
 // (not SVE or RVV, whose vector types cannot be array elements).
 #if defined(GGML_SIMD) && !defined(__ARM_FEATURE_SVE) && !defined(__riscv_v_intrinsic)
@@ -8587,6 +8593,7 @@ static void ggml_compute_forward_flash_attn_ext_f16_chunk(
         ggml_tensor * dst,
         int64_t ir0, int64_t ir1) {
     if (ggml_flash_attn_ext_tiled_ok(dst)) {
+        __atomic_fetch_add(&rehearse_fa_tiled_rows, ir1 - ir0, __ATOMIC_RELAXED);
         if (dst->src[1]->ne[0] == 64) {
             ggml_compute_forward_flash_attn_ext_f16_tiled_chunk<64>(params, dst, ir0, ir1);
         } else {
@@ -8677,6 +8684,8 @@ static void ggml_compute_forward_flash_attn_ext_f16(
         const int64_t ir0 = dr * current_chunk;
         const int64_t ir1 = MIN(ir0 + dr, nr);
 
+        // rehearse patch (vendor/README.md): was ggml_compute_forward_flash_attn_ext_f16_one_chunk;
+        // this call is what routes work to the tiled kernel.
         ggml_compute_forward_flash_attn_ext_f16_chunk(params, dst, ir0, ir1);
 
         current_chunk = ggml_threadpool_chunk_add(params->threadpool, 1);
