@@ -12,9 +12,8 @@ use rehearse::audio::decode_file_16k;
 use rehearse::batch::summary::{self, Row, Status};
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rehearse"));
-    c.env("REHEARSE_MODEL", "tiny.en")
-        .env_remove("REHEARSE_CONFIG");
+    let mut c = common::rehearse();
+    c.env("REHEARSE_MODEL", "tiny.en");
     c
 }
 

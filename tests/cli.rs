@@ -2,17 +2,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn rehearse(args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rehearse"));
-    cmd.args(args)
-        .env_remove("REHEARSE_MODEL")
-        .env_remove("REHEARSE_MODELS_DIR")
-        .env("REHEARSE_CONFIG", "/nonexistent/config.toml");
+    let mut cmd = common::rehearse();
+    cmd.args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -83,11 +78,10 @@ fn a_missing_model_says_exactly_how_to_get_it() {
 #[test]
 fn model_path_explains_the_choice() {
     let dir = tempfile::tempdir().expect("tmp");
-    let out = Command::new(env!("CARGO_BIN_EXE_rehearse"))
+    let out = common::rehearse()
         .args(["model", "path"])
         .env("REHEARSE_MODELS_DIR", dir.path())
         .env("REHEARSE_MODEL", "base")
-        .env("REHEARSE_CONFIG", "/nonexistent/config.toml")
         .output()
         .expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -130,29 +124,9 @@ fn model_path_explains_the_choice() {
 #[test]
 fn download_through_the_cli_rejects_a_corrupted_transfer() {
     // A loopback server that answers every request with the wrong bytes.
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut r = BufReader::new(s.try_clone().expect("clone"));
-            let mut line = String::new();
-            while r.read_line(&mut line).unwrap_or(0) > 2 {
-                line.clear();
-            }
-            let body = vec![7u8; 4096];
-            let _ = s.write_all(
-                format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                )
-                .as_bytes(),
-            );
-            let _ = s.write_all(&body);
-        }
-    });
+    let server = common::server::serve(vec![7u8; 4096], common::server::Mode::Good);
     let dir = tempfile::tempdir().expect("tmp");
-    let base = format!("http://127.0.0.1:{port}");
+    let base = server.url.trim_end_matches("/ggml-test.bin").to_string();
     let out = rehearse(
         &["model", "download", "tiny.en", "--base-url", &base],
         &[("REHEARSE_MODELS_DIR", dir.path())],

@@ -1,100 +1,13 @@
 //! The model download path, end to end against an HTTP server on loopback.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
+mod common;
+
+use std::sync::atomic::Ordering;
+
+use common::server::{Mode, serve};
 
 use rehearse::models::download::{DownloadError, DownloadRequest, download, partial_path};
 use sha1::Digest;
-
-/// How the test server misbehaves.
-#[derive(Clone, Copy, PartialEq)]
-enum Mode {
-    Good,
-    /// Flips one byte in the middle of the body.
-    Corrupt,
-    /// Sends a body shorter than its Content-Length on the first request.
-    CutFirst,
-    /// Ignores Range headers (always 200 with the whole file).
-    NoRanges,
-}
-
-struct Server {
-    url: String,
-    requests: Arc<AtomicUsize>,
-    ranges: Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-/// A minimal HTTP/1.1 file server on loopback, one connection per request, written
-/// by hand so a test can cut a transfer short exactly where it wants.
-fn serve(body: Vec<u8>, mode: Mode) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let port = listener.local_addr().expect("addr").port();
-    let requests = Arc::new(AtomicUsize::new(0));
-    let ranges = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (req_count, seen) = (requests.clone(), ranges.clone());
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let n = req_count.fetch_add(1, Ordering::SeqCst);
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut range = None;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("range:") {
-                    range = Some(v.trim().to_string());
-                }
-            }
-            if let Some(r) = &range {
-                seen.lock().expect("lock").push(r.clone());
-            }
-            let start = match (&range, mode) {
-                (Some(r), m) if m != Mode::NoRanges => r
-                    .trim_start_matches("bytes=")
-                    .trim_end_matches('-')
-                    .parse::<usize>()
-                    .unwrap_or(0),
-                _ => 0,
-            };
-            let mut data = body[start.min(body.len())..].to_vec();
-            if mode == Mode::Corrupt {
-                let mid = data.len() / 2;
-                data[mid] ^= 0xff;
-            }
-            let status = if start > 0 {
-                "206 Partial Content"
-            } else {
-                "200 OK"
-            };
-            let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                data.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            // CutFirst: promise everything, deliver a third, then close the connection.
-            let send = if mode == Mode::CutFirst && n == 0 {
-                &data[..data.len() / 3]
-            } else {
-                &data[..]
-            };
-            let _ = stream.write_all(send);
-            let _ = stream.flush();
-            let _ = stream.shutdown(std::net::Shutdown::Both);
-        }
-    });
-    Server {
-        url: format!("http://127.0.0.1:{port}/ggml-test.bin"),
-        requests,
-        ranges,
-    }
-}
-
-use std::io::Write;
 
 fn payload() -> (Vec<u8>, String) {
     let body: Vec<u8> = (0..300_000u32)
@@ -198,23 +111,9 @@ fn server_without_ranges_restarts_cleanly() {
 
 #[test]
 fn http_errors_name_the_url_and_status() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut line = String::new();
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            while reader.read_line(&mut line).unwrap_or(0) > 2 {
-                line.clear();
-            }
-            let _ = stream.write_all(
-                b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\nConnection: close\r\n\r\nnope",
-            );
-        }
-    });
+    let server = serve(Vec::new(), Mode::NotFound);
     let dir = tempfile::tempdir().expect("tmp");
-    let url = format!("http://127.0.0.1:{port}/missing.bin");
+    let url = server.url.replace("ggml-test.bin", "missing.bin");
     let req = request(&url, dir.path(), 10, "00");
     let err = download(&req, &mut |_, _| {}).expect_err("404");
     assert!(

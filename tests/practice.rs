@@ -35,15 +35,13 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn rehearse(args: &[&str], infile: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rehearse"));
+    let mut c = common::rehearse();
     c.args(args)
         .env(
             "ALSA_CONFIG_PATH",
             common::root().join("tests/audio/alsa-file.conf"),
         )
         .env("REHEARSE_TEST_INFILE", infile)
-        .env("REHEARSE_CONFIG", "/nonexistent/config.toml")
-        .env_remove("REHEARSE_MODEL")
         .stdin(Stdio::null());
     c
 }
@@ -372,7 +370,7 @@ impl Pulse {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_rehearse"));
+        let mut c = common::rehearse();
         c.args(args)
             .env(
                 "ALSA_CONFIG_PATH",
@@ -380,8 +378,6 @@ impl Pulse {
             )
             .env("PULSE_SERVER", format!("unix:{}", self.socket.display()))
             .env("PULSE_SOURCE", "testmic")
-            .env("REHEARSE_CONFIG", "/nonexistent/config.toml")
-            .env_remove("REHEARSE_MODEL")
             .stdin(Stdio::null());
         c
     }
@@ -655,7 +651,7 @@ fn the_live_screen_runs_in_tmux_with_restart_discard_prompt_and_stop() {
     let env = |k: &str, v: &str| format!("{k}={v}");
     let run = format!(
         "{} practice --takes-dir {} --threads 1; echo EXIT=$?; sleep 120",
-        env!("CARGO_BIN_EXE_rehearse"),
+        common::shell_command(dir.path()),
         takes.display()
     );
     let o = tmux.cmd(&[
@@ -673,8 +669,6 @@ fn the_live_screen_runs_in_tmux_with_restart_discard_prompt_and_stop() {
         &env("PULSE_SERVER", &format!("unix:{}", pulse.socket.display())),
         "-e",
         "PULSE_SOURCE=testmic",
-        "-e",
-        "REHEARSE_CONFIG=/nonexistent/config.toml",
         "-e",
         "TERM=xterm-256color",
         &run,
@@ -770,7 +764,7 @@ fn the_terminal_report_fits_the_terminal_and_dumb_terminals_get_no_colour() {
         let run = format!(
             // tmux sets the pane's TERM itself, so the command sets it.
             "TERM={term} {} score {} --no-encoder; echo EXIT=$?; sleep 60",
-            env!("CARGO_BIN_EXE_rehearse"),
+            common::shell_command(dir.path()),
             text.display()
         );
         let o = tmux.cmd(&[
@@ -782,8 +776,6 @@ fn the_terminal_report_fits_the_terminal_and_dumb_terminals_get_no_colour() {
             &width.to_string(),
             "-y",
             "50",
-            "-e",
-            "REHEARSE_CONFIG=/nonexistent/config.toml",
             &run,
         ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -3,14 +3,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn score(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rehearse"))
+    common::rehearse()
         .arg("score")
         .args(args)
-        .env_remove("REHEARSE_MODEL")
-        .env("REHEARSE_CONFIG", "/nonexistent/config.toml")
         .output()
         .expect("run rehearse")
 }
@@ -178,7 +176,7 @@ fn a_recording_is_scored_end_to_end_with_measured_timing() {
     // Transcribe once, then score the saved transcript: the same path a user takes
     // with `transcribe -o` and `score t.json`, and the WAV path is exercised too.
     let tjson = dir.path().join("t.json");
-    let o = Command::new(env!("CARGO_BIN_EXE_rehearse"))
+    let o = common::rehearse()
         .args([
             "transcribe",
             wav.to_str().expect("utf8"),
@@ -236,10 +234,9 @@ fn the_report_says_whether_the_sentence_encoder_labelled_the_phases() {
     assert_eq!(labels(&score(&[&f, "--json", "--no-encoder"])).0, "cues");
 
     let empty = tempfile::tempdir().expect("tmp");
-    let o = Command::new(env!("CARGO_BIN_EXE_rehearse"))
+    let o = common::rehearse()
         .args(["score", &f, "--json"])
         .env("REHEARSE_MODELS_DIR", empty.path())
-        .env("REHEARSE_CONFIG", "/nonexistent/config.toml")
         .output()
         .expect("run rehearse");
     let (got, err) = labels(&o);

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -87,22 +89,56 @@ pub fn encoder() -> Option<&'static rehearse::embed::StaticEncoder> {
     ENCODER.as_ref()
 }
 
-/// The binary as a user runs it, isolated from this machine's own setup: HOME and the
-/// XDG folders in `home` (so no user config or takes are read), no config file, no
-/// model chosen by the environment. The project's models folder is still found (the
-/// binary's default), so the installed models are used.
+/// The one way the tests launch the binary: as a user runs it, isolated from this
+/// machine's own setup. HOME and the XDG folders are in `home` (so no user config or
+/// takes are read), no config file, no model chosen by the environment, no colour
+/// choice inherited, standard input closed. The project's models folder is still
+/// found (the binary's default), so the installed models are used.
 pub fn rehearse_in(home: &Path) -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rehearse"));
-    c.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .env("REHEARSE_CONFIG", home.join("no-config.toml"))
-        .env_remove("REHEARSE_MODEL")
+    for (k, v) in isolation(home) {
+        c.env(k, v);
+    }
+    c.env_remove("REHEARSE_MODEL")
         .env_remove("REHEARSE_MODELS_DIR")
         .env_remove("REHEARSE_LOG")
         .env_remove("NO_COLOR")
         .stdin(std::process::Stdio::null());
     c
+}
+
+/// [`rehearse_in`] a home shared by this test binary (under cargo's target tmp dir).
+pub fn rehearse() -> std::process::Command {
+    static HOME: LazyLock<PathBuf> = LazyLock::new(|| {
+        let home =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("home-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&home);
+        home
+    });
+    rehearse_in(&HOME)
+}
+
+/// The variables [`rehearse_in`] sets, for launching through a shell (tmux): KEY, value.
+pub fn isolation(home: &Path) -> Vec<(&'static str, PathBuf)> {
+    vec![
+        ("HOME", home.to_path_buf()),
+        ("XDG_CONFIG_HOME", home.join(".config")),
+        ("XDG_DATA_HOME", home.join(".local/share")),
+        ("REHEARSE_CONFIG", home.join("no-config.toml")),
+    ]
+}
+
+/// [`rehearse_in`] as a shell command line (for tmux panes): `env` with the same
+/// isolation, then the binary.
+pub fn shell_command(home: &Path) -> String {
+    let mut line =
+        String::from("env -u REHEARSE_MODEL -u REHEARSE_MODELS_DIR -u REHEARSE_LOG -u NO_COLOR");
+    for (k, v) in isolation(home) {
+        line.push_str(&format!(" {k}='{}'", v.display()));
+    }
+    line.push(' ');
+    line.push_str(env!("CARGO_BIN_EXE_rehearse"));
+    line
 }
 
 /// Standard error as text.
