@@ -15,6 +15,7 @@ pub mod embed;
 pub mod eval;
 pub mod fsutil;
 pub mod models;
+pub mod rehearsal;
 pub mod report;
 pub mod takes;
 pub mod transcribe;

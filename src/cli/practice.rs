@@ -6,21 +6,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 
 use rehearse::analysis::Rubric;
 use rehearse::analysis::checks::clock;
-use rehearse::analysis::cue::live_cue;
 use rehearse::audio::capture;
-use rehearse::audio::recorder::{RecordOptions, StopReason, Tick, record};
-use rehearse::audio::take::TakeWriter;
+use rehearse::audio::recorder::Tick;
 use rehearse::coach::Coach;
+use rehearse::rehearsal::Take;
 use rehearse::report::{Format, TerminalStyle, formatter};
 use rehearse::takes::{self, TakeStore};
-use rehearse::transcribe::stream::{ChunkPolicy, with_streaming};
 
 use super::EngineArgs;
 
@@ -65,46 +62,6 @@ fn level_bar(level: f32) -> String {
     let db = 20.0 * level.max(1e-6).log10();
     let cells = (((db + 60.0) / 6.0).clamp(0.0, 10.0)) as usize;
     format!("{}{}", "▮".repeat(cells), "·".repeat(10 - cells))
-}
-
-/// Words needed before the phases of a take in progress mean anything.
-const CUE_MIN_WORDS: usize = 30;
-
-/// The live cue. What has been heard is re-analysed only when a new stretch of the
-/// transcript has arrived (every 8–20 s; the analysis takes about a millisecond).
-struct CueTracker<'a> {
-    coach: &'a Coach,
-    heard: Option<rehearse::transcribe::stream::Heard>,
-    /// Words in the transcript the current report was made from.
-    analysed: usize,
-    report: Option<rehearse::analysis::Report>,
-}
-
-impl<'a> CueTracker<'a> {
-    fn new(coach: &'a Coach) -> Self {
-        CueTracker {
-            coach,
-            heard: None,
-            analysed: 0,
-            report: None,
-        }
-    }
-
-    fn cue(&mut self, seconds: f64) -> &'static str {
-        let fresh = self.heard.as_ref().and_then(|heard| {
-            let words = heard.lock().ok()?;
-            (words.len() != self.analysed).then(|| words.clone())
-        });
-        if let Some(words) = fresh {
-            self.analysed = words.len();
-            if words.len() >= CUE_MIN_WORDS {
-                let mut t = rehearse::transcript::Transcript::new(Default::default(), seconds);
-                t.words = words;
-                self.report = Some(self.coach.glance(&t).report);
-            }
-        }
-        live_cue(seconds, self.report.as_ref(), self.coach.rubric()).text()
-    }
 }
 
 /// How a take ended, from the speaker's side.
@@ -179,15 +136,15 @@ pub fn run(args: PracticeArgs, style: TerminalStyle) -> Result<ExitCode> {
     };
     loop {
         stop.store(false, Ordering::Relaxed);
-        let mut take = Take::start(&args, &store)?;
+        let mut take = Take::start(args.device.as_deref(), &store)?;
         let end = if live {
-            take.record_live(&session)?
+            record_live(&mut take, &session)?
         } else {
-            take.record_plain(&session)?
+            record_plain(&mut take, &session)?
         };
         match end {
             TakeEnd::Recorded => {
-                return take.report(&coach, style);
+                return report(take, &coach, style);
             }
             TakeEnd::Restart => {
                 take.discard();
@@ -211,240 +168,99 @@ struct Session<'a> {
     style: TerminalStyle,
 }
 
-/// One take: its folder, its WAV being written, and what recording produced.
-struct Take {
-    id: String,
-    dir: PathBuf,
-    audio_path: PathBuf,
-    cap: capture::Capture,
-    writer: TakeWriter,
-    result: Option<Recorded>,
-}
-
-struct Recorded {
-    reason: StopReason,
-    audio: Vec<f32>,
-    transcript: rehearse::transcript::Transcript,
-    seconds: f64,
-    lost: u64,
-    stopped: Instant,
-}
-
-impl Take {
-    fn start(args: &PracticeArgs, store: &TakeStore) -> Result<Take> {
-        let cap = capture::open(args.device.as_deref())?;
-        let (id, dir) = store.create()?;
-        let audio_path = dir.join(takes::AUDIO);
-        let writer = TakeWriter::create(&audio_path)?;
-        Ok(Take {
-            id,
-            dir,
-            audio_path,
-            cap,
-            writer,
-            result: None,
-        })
-    }
-
-    fn discard(self) {
-        let dir = self.dir.clone();
-        drop(self);
-        if let Err(e) = std::fs::remove_dir_all(&dir) {
-            log::warn!("could not remove {}: {e}", dir.display());
-        }
-    }
-
-    /// Records with streaming transcription; `on_tick` draws and may ask to stop.
-    fn record(&mut self, s: &Session, on_tick: &mut dyn FnMut(Tick, &str)) -> Result<()> {
-        let Session {
-            args, coach, stop, ..
-        } = *s;
-        let rec = coach.recogniser()?;
-        let mut cues = CueTracker::new(coach);
-        let rec_opts = RecordOptions {
-            max_seconds: args.max_seconds,
-            ..Default::default()
-        };
-        // Transcribe finished stretches while the speaker talks; after the stop only the
-        // last one is left (BENCHMARKS.md: stop-to-report latency).
-        let mut stopped = Instant::now();
-        let mut lost = 0u64;
-        let cap = &mut self.cap;
-        let writer = &mut self.writer;
-        let (recorded, transcript) =
-            with_streaming(&rec.engine, &rec.opts, ChunkPolicy::default(), |stream| {
-                cues.heard = Some(stream.heard());
-                let r = record(
-                    cap,
-                    writer,
-                    stop,
-                    &rec_opts,
-                    &mut |t| on_tick(t, cues.cue(t.seconds)),
-                    &mut |a| stream.feed(a),
-                );
-                stopped = Instant::now();
-                // Only what was lost while recording counts (the device runs on until dropped).
-                lost = cap.status.dropped.load(Ordering::Relaxed);
-                r
-            })?;
-        let (reason, audio) = recorded?;
-        self.result = Some(Recorded {
-            reason,
-            audio,
-            transcript,
-            seconds: self.writer.seconds(),
-            lost,
-            stopped,
-        });
-        Ok(())
-    }
-
-    fn record_plain(&mut self, s: &Session) -> Result<TakeEnd> {
-        let rubric = s.coach.rubric();
-        let tty = std::io::stderr().is_terminal();
-        eprintln!(
-            "recording take {} from {} ({} Hz, {} ch). Speak your answer; press Enter (or Ctrl-C) to stop.",
-            self.id, self.cap.device, self.cap.rate, self.cap.channels
-        );
-        let band = format!(
-            "{}–{}",
-            clock(rubric.targets.duration_min_s),
-            clock(rubric.targets.duration_max_s)
-        );
-        let mut last_plain = -5.0;
-        let mut on_tick = |t: Tick, cue: &str| {
-            if tty {
-                eprint!(
-                    "\r\x1b[2K● {}  target {band}  level {}  {}",
-                    clock(t.seconds),
-                    level_bar(t.level),
-                    cue
-                );
-                let _ = std::io::stderr().flush();
-            } else if t.seconds - last_plain >= 5.0 {
-                last_plain = t.seconds;
-                eprintln!(
-                    "{} recorded, level {}",
-                    clock(t.seconds),
-                    level_bar(t.level)
-                );
-            }
-        };
-        self.record(s, &mut on_tick)?;
+fn record_plain(take: &mut Take, s: &Session) -> Result<TakeEnd> {
+    let rubric = s.coach.rubric();
+    let (device, rate, channels) = take.device();
+    let (device, rate, channels) = (device.to_string(), rate, channels);
+    let tty = std::io::stderr().is_terminal();
+    eprintln!(
+        "recording take {} from {device} ({rate} Hz, {channels} ch). Speak your answer; press Enter (or Ctrl-C) to stop.",
+        take.id
+    );
+    let band = format!(
+        "{}–{}",
+        clock(rubric.targets.duration_min_s),
+        clock(rubric.targets.duration_max_s)
+    );
+    let mut last_plain = -5.0;
+    let mut on_tick = |t: Tick, cue: &str| {
         if tty {
-            eprintln!();
+            eprint!(
+                "\r\x1b[2K● {}  target {band}  level {}  {}",
+                clock(t.seconds),
+                level_bar(t.level),
+                cue
+            );
+            let _ = std::io::stderr().flush();
+        } else if t.seconds - last_plain >= 5.0 {
+            last_plain = t.seconds;
+            eprintln!(
+                "{} recorded, level {}",
+                clock(t.seconds),
+                level_bar(t.level)
+            );
         }
-        Ok(TakeEnd::Recorded)
+    };
+    take.record(s.coach, s.stop, s.args.max_seconds, &mut on_tick)?;
+    if tty {
+        eprintln!();
     }
-
-    fn record_live(&mut self, s: &Session) -> Result<TakeEnd> {
-        let (rubric, stop) = (s.coach.rubric(), s.stop);
-        let color = s.style.color;
-        let title = format!("rehearse · take {} · {}", self.id, self.cap.device);
-        let mut screen = super::live::LiveScreen::enter(
-            title,
-            rubric.targets.duration_min_s,
-            rubric.targets.duration_max_s,
-            color,
-        )
-        .context("cannot draw the live screen (set REHEARSE_PLAIN=1 for plain lines)")?;
-        let mut action = None;
-        let mut on_tick = |t: Tick, cue: &str| {
-            if let Some(a) = screen.poll_keys() {
-                action = Some(a);
-                stop.store(true, Ordering::Relaxed);
-            }
-            if let Err(e) = screen.draw(t.seconds, t.level, cue) {
-                log::debug!("drawing the live screen: {e}");
-            }
-        };
-        let r = self.record(s, &mut on_tick);
-        drop(screen);
-        r?;
-        Ok(match action {
-            Some(super::live::KeyAction::Restart) => TakeEnd::Restart,
-            Some(super::live::KeyAction::Discard) => TakeEnd::Discard,
-            _ => TakeEnd::Recorded,
-        })
-    }
-
-    /// Finalizes the take, saves transcript and report, prints the report.
-    fn report(mut self, coach: &Coach, style: TerminalStyle) -> Result<ExitCode> {
-        let Some(Recorded {
-            reason,
-            audio,
-            transcript,
-            seconds,
-            lost,
-            stopped,
-        }) = self.result.take()
-        else {
-            anyhow::bail!("the take was not recorded");
-        };
-        let (dir, audio_path, cap, writer) = (self.dir, self.audio_path, self.cap, self.writer);
-        say!(
-            "saved {} ({}); finishing the transcript…",
-            audio_path.display(),
-            clock(seconds)
-        );
-        // At a length limit the device may have run ahead of what the take needed
-        // (file-backed devices deliver faster than real time): those drops are not losses.
-        if lost > 0 && reason != StopReason::MaxLength {
-            say!(
-                "warning: {:.1} s of audio were lost because the computer was too busy to keep up",
-                lost as f64 / cap.rate as f64
-            );
-        }
-        release_device(cap, reason);
-        writer.finish()?;
-        if reason == StopReason::DeviceLost {
-            say!(
-                "warning: the input device stopped delivering audio; the {} recorded so far are kept and scored",
-                clock(seconds)
-            );
-        }
-        if audio.is_empty() {
-            // Nothing recorded at all (stopped at once): there is no take to keep.
-            if let Err(e) = std::fs::remove_dir_all(&dir) {
-                log::warn!("could not remove {}: {e}", dir.display());
-            }
-            anyhow::bail!(
-                "nothing was recorded (stopped before any audio arrived); no take was kept"
-            );
-        }
-        if transcript.words.is_empty() {
-            anyhow::bail!(
-                "no speech was recorded (is the microphone muted?); the audio is kept in {}",
-                dir.display()
-            );
-        }
-        let scored = coach.score_heard(transcript, &audio_path.display().to_string())?;
-        takes::save_scored(&dir, &scored)?;
-        let analysis = scored.analysis;
-        log::info!("stop to report: {:.2} s", stopped.elapsed().as_secs_f64());
-        let mut out = Vec::new();
-        formatter(Format::Terminal, style).render(&analysis, &mut out)?;
-        // A hung-up terminal (SIGHUP) cannot show it; the take is saved either way.
-        let _ = std::io::stdout().write_all(&out);
-        say!(
-            "report ready {:.1} s after the stop; take saved in {}",
-            stopped.elapsed().as_secs_f64(),
-            dir.display()
-        );
-        Ok(ExitCode::SUCCESS)
-    }
+    Ok(TakeEnd::Recorded)
 }
 
-/// Closes the capture stream. After a device loss, closing can block forever inside
-/// the audio stack (seen with ALSA's pulse plugin when the sound server dies: cpal's
-/// stream thread waits on a lock the dead connection holds), so then the stream is
-/// left to the process exit instead; the take is already on disk.
-fn release_device(cap: capture::Capture, reason: StopReason) {
-    if reason == StopReason::DeviceLost {
-        std::mem::forget(cap);
-    } else {
-        drop(cap);
-    }
+fn record_live(take: &mut Take, s: &Session) -> Result<TakeEnd> {
+    let (rubric, stop) = (s.coach.rubric(), s.stop);
+    let color = s.style.color;
+    let title = format!("rehearse · take {} · {}", take.id, take.device().0);
+    let mut screen = super::live::LiveScreen::enter(
+        title,
+        rubric.targets.duration_min_s,
+        rubric.targets.duration_max_s,
+        color,
+    )
+    .context("cannot draw the live screen (set REHEARSE_PLAIN=1 for plain lines)")?;
+    let mut action = None;
+    let mut on_tick = |t: Tick, cue: &str| {
+        if let Some(a) = screen.poll_keys() {
+            action = Some(a);
+            stop.store(true, Ordering::Relaxed);
+        }
+        if let Err(e) = screen.draw(t.seconds, t.level, cue) {
+            log::debug!("drawing the live screen: {e}");
+        }
+    };
+    let r = take.record(s.coach, s.stop, s.args.max_seconds, &mut on_tick);
+    drop(screen);
+    r?;
+    Ok(match action {
+        Some(super::live::KeyAction::Restart) => TakeEnd::Restart,
+        Some(super::live::KeyAction::Discard) => TakeEnd::Discard,
+        _ => TakeEnd::Recorded,
+    })
+}
+
+/// Finalizes, scores and saves the take, then prints the report.
+fn report(take: Take, coach: &Coach, style: TerminalStyle) -> Result<ExitCode> {
+    say!(
+        "saved {} ({}); finishing the transcript…",
+        take.audio_path.display(),
+        clock(take.seconds())
+    );
+    let done = take.finish(coach, &mut |w| say!("warning: {w}"))?;
+    log::info!(
+        "stop to report: {:.2} s",
+        done.stopped.elapsed().as_secs_f64()
+    );
+    let mut out = Vec::new();
+    formatter(Format::Terminal, style).render(&done.scored.analysis, &mut out)?;
+    // A hung-up terminal (SIGHUP) cannot show it; the take is saved either way.
+    let _ = std::io::stdout().write_all(&out);
+    say!(
+        "report ready {:.1} s after the stop; take saved in {}",
+        done.stopped.elapsed().as_secs_f64(),
+        done.dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn devices() -> Result<ExitCode> {
