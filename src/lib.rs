@@ -20,3 +20,4 @@ pub mod report;
 pub mod takes;
 pub mod transcribe;
 pub mod transcript;
+pub mod ui;

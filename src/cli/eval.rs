@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Subcommand;
 
-use rehearse::analysis::{PhaseLabeller, Rubric, SentenceEncoder};
+use rehearse::analysis::{Rubric, SentenceEncoder};
 use rehearse::coach::Coach;
 use rehearse::eval::corpus;
-use rehearse::eval::train::{self, TrainOptions};
+use rehearse::eval::train;
 
 #[derive(Subcommand, Debug)]
 pub enum EvalCommand {
@@ -90,20 +90,9 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             let items = corpus::load_dirs(&dirs)?;
             let encoder = super::load_encoder(&encoder);
             let encoder = encoder.as_deref().map(|e| e as &dyn SentenceEncoder);
-            let acc = if let Some(folds) = cv {
-                let opts = TrainOptions::default();
-                let prepared = train::prepare(&items, &rubric, encoder, opts.spec);
-                let models = train::cross_validate(&prepared, &opts, folds)?;
-                let model_of = |item: &corpus::Item| -> &PhaseLabeller {
-                    models
-                        .iter()
-                        .find(|(a, _)| a == item.author())
-                        .map(|(_, m)| m.as_ref())
-                        .unwrap_or_else(|| PhaseLabeller::builtin())
-                };
-                corpus::phase_accuracy_by(&items, &rubric, encoder, &model_of)
-            } else {
-                corpus::phase_accuracy(&items, &rubric, encoder)
+            let acc = match cv {
+                Some(folds) => train::cross_validated_accuracy(&items, &rubric, encoder, folds)?,
+                None => corpus::phase_accuracy(&items, &rubric, encoder),
             };
             print!("{}", corpus::markdown(&acc));
             Ok(ExitCode::SUCCESS)
@@ -135,23 +124,19 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         EvalCommand::Train { dirs, output } => {
-            let rubric = Rubric::builtin();
             let items = corpus::load_dirs(&dirs)?;
             let encoder = super::load_encoder(&super::EncoderArgs::default());
             let Some(encoder) = encoder else {
                 anyhow::bail!("training needs the sentence encoder (see the note above)");
             };
-            let opts = TrainOptions::default();
-            let prepared = train::prepare(&items, &rubric, Some(encoder.as_ref()), opts.spec);
-            let refs: Vec<_> = prepared.iter().collect();
             let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-            let model = train::train(
-                &refs,
-                &opts,
+            let (bytes, trained_on) = train::train_model(
+                &items,
+                encoder.as_ref(),
                 &format!("{} answers from {}", items.len(), names.join(", ")),
             )?;
-            rehearse::fsutil::write_atomic(&output, &model.to_bytes()?)?;
-            eprintln!("wrote {} ({})", output.display(), model.trained_on);
+            rehearse::fsutil::write_atomic(&output, &bytes)?;
+            eprintln!("wrote {} ({trained_on})", output.display());
             Ok(ExitCode::SUCCESS)
         }
         EvalCommand::Fillers {

@@ -11,7 +11,7 @@ macro_rules! say {
 
 mod batch;
 mod eval;
-mod live;
+
 mod model;
 mod practice;
 mod score;

@@ -80,11 +80,11 @@ fn wants_live_screen() -> bool {
     let tty = std::io::stdin().is_terminal()
         && std::io::stdout().is_terminal()
         && std::env::var_os("REHEARSE_PLAIN").is_none();
-    if tty && !super::live::fits() {
+    if tty && !rehearse::ui::live::fits() {
         say!(
             "note: the live screen needs a terminal of at least {}x{}; showing plain lines (enlarge the terminal for the live screen)",
-            super::live::MIN_COLS,
-            super::live::MIN_ROWS
+            rehearse::ui::live::MIN_COLS,
+            rehearse::ui::live::MIN_ROWS
         );
         return false;
     }
@@ -212,7 +212,7 @@ fn record_live(take: &mut Take, s: &Session) -> Result<TakeEnd> {
     let (rubric, stop) = (s.coach.rubric(), s.stop);
     let color = s.style.color;
     let title = format!("rehearse · take {} · {}", take.id, take.device().0);
-    let mut screen = super::live::LiveScreen::enter(
+    let mut screen = rehearse::ui::live::LiveScreen::enter(
         title,
         rubric.targets.duration_min_s,
         rubric.targets.duration_max_s,
@@ -233,8 +233,8 @@ fn record_live(take: &mut Take, s: &Session) -> Result<TakeEnd> {
     drop(screen);
     r?;
     Ok(match action {
-        Some(super::live::KeyAction::Restart) => TakeEnd::Restart,
-        Some(super::live::KeyAction::Discard) => TakeEnd::Discard,
+        Some(rehearse::ui::live::KeyAction::Restart) => TakeEnd::Restart,
+        Some(rehearse::ui::live::KeyAction::Discard) => TakeEnd::Discard,
         _ => TakeEnd::Recorded,
     })
 }

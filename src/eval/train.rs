@@ -289,3 +289,39 @@ pub fn cross_validate(
     }
     Ok(out)
 }
+
+/// Phase accuracy of `items` when each is labelled by a model trained on the other
+/// authors' answers (authors split into `folds` groups), so never on its own author's.
+pub fn cross_validated_accuracy(
+    items: &[Item],
+    rubric: &Rubric,
+    encoder: Option<&dyn SentenceEncoder>,
+    folds: usize,
+) -> Result<super::corpus::PhaseAccuracy, TrainError> {
+    let opts = TrainOptions::default();
+    let prepared = prepare(items, rubric, encoder, opts.spec);
+    let models = cross_validate(&prepared, &opts, folds)?;
+    let model_of = |item: &Item| -> &crate::analysis::PhaseLabeller {
+        models
+            .iter()
+            .find(|(a, _)| a == item.author())
+            .map(|(_, m)| m.as_ref())
+            .unwrap_or_else(|| crate::analysis::PhaseLabeller::builtin())
+    };
+    Ok(super::corpus::phase_accuracy_by(
+        items, rubric, encoder, &model_of,
+    ))
+}
+
+/// Trains the labeller on every item and returns the model file's bytes.
+pub fn train_model(
+    items: &[Item],
+    encoder: &dyn SentenceEncoder,
+    trained_on: &str,
+) -> Result<(Vec<u8>, String), TrainError> {
+    let opts = TrainOptions::default();
+    let prepared = prepare(items, &Rubric::builtin(), Some(encoder), opts.spec);
+    let refs: Vec<_> = prepared.iter().collect();
+    let model = train(&refs, &opts, trained_on)?;
+    Ok((model.to_bytes()?, model.trained_on.clone()))
+}

@@ -12,7 +12,7 @@ use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetFor
 use crossterm::terminal::{self, ClearType};
 use crossterm::{cursor, execute, queue};
 
-use rehearse::analysis::checks::clock;
+use crate::analysis::checks::clock;
 
 /// What the speaker asked for with a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
