@@ -327,7 +327,74 @@ pub fn analyze_with_labeller(
 ) -> Analysis {
     let tokens = tokens_from_words(&transcript.words);
     let measured = input.timing == Timing::Measured;
-    let spans = phase_units(&tokens, measured);
+    let labelled = label_phases(&tokens, measured, rubric, encoder, labeller);
+    let shape = story_shape(&tokens, labelled.units, measured);
+    let (duration_s, wpm) = pace_of_speech(tokens.len(), shape.span_s, measured, rubric);
+    let at = HitMaker {
+        tokens: &tokens,
+        token_phase: &labelled.token_phase,
+    };
+    let lex = Lexicons::new(&rubric.lexicon);
+    let habits = speech_habits(&at, &lex, rubric, duration_s / 60.0);
+    let (flags, owned) = flags(&at, &lex, &habits.hedge_matches);
+    let ownership = ownership(&at, &flags, &owned);
+    let quantified = quantified(&at);
+    let mut report = Report {
+        schema: REPORT_SCHEMA.to_string(),
+        input,
+        duration_s,
+        words: tokens.len(),
+        wpm,
+        sentences: shape.sentences,
+        phases: shape.phases,
+        failure_share: shape.failure_share,
+        star: shape.star,
+        fillers: habits.fillers,
+        hedges: habits.hedges,
+        flags,
+        ownership,
+        quantified,
+        checks: Vec::new(),
+        score: 0,
+        score_weights: rubric.weights.clone(),
+        score_cap: None,
+        language: detect_language(&tokens),
+        pace: pace(&tokens, rubric.targets.long_pause_s, measured),
+        rubric: RubricInfo {
+            name: rubric.name.clone(),
+            version: rubric.version,
+        },
+        phase_labels: labelled.phase_labels,
+    };
+    let learning = checks::learning_specificity(&lex, &tokens, &labelled.token_phase);
+    report.checks = checks::run(&report, rubric, &learning);
+    (report.score, report.score_cap) =
+        checks::capped_score(&report.checks, &rubric.weights, &rubric.score_caps);
+    Analysis {
+        report,
+        tokens,
+        token_phase: labelled.token_phase,
+    }
+}
+
+/// The phase of every unit and token, and which evidence labelled them.
+struct Labelled {
+    /// Each unit's span, phase and text.
+    units: Vec<(SentenceSpan, Phase, String)>,
+    token_phase: Vec<Phase>,
+    phase_labels: PhaseLabels,
+}
+
+/// Step 1: units (sentences, run-ons cut into clauses), their vectors when the encoder
+/// is there and wanted, and the labeller's phase for each.
+fn label_phases(
+    tokens: &[Token],
+    measured: bool,
+    rubric: &Rubric,
+    encoder: Option<&dyn SentenceEncoder>,
+    labeller: &PhaseLabeller,
+) -> Labelled {
+    let spans = phase_units(tokens, measured);
     let units: Vec<&[Token]> = spans.iter().map(|s| &tokens[s.first..s.last]).collect();
     let texts: Vec<String> = units.iter().map(|u| raw_text(u)).collect();
     let vectors = encoder
@@ -343,30 +410,56 @@ pub fn analyze_with_labeller(
     for (s, p) in spans.iter().zip(&labels) {
         token_phase[s.first..s.last].fill(*p);
     }
-    let phase_at = |i: usize| token_phase.get(i).copied().unwrap_or(Phase::Situation);
+    Labelled {
+        units: spans
+            .into_iter()
+            .zip(labels)
+            .zip(texts)
+            .map(|((s, p), t)| (s, p, t))
+            .collect(),
+        token_phase,
+        phase_labels,
+    }
+}
 
-    // Time and words per phase. A sentence owns the silence after it, so the phase
-    // times add up to the speech span.
+/// The story's shape: time, words and share per phase, the sentences, the failure
+/// share and the STAR proportions.
+struct Shape {
+    phases: PhaseTable,
+    sentences: Vec<SentenceOut>,
+    failure_share: f64,
+    star: rubric::Star,
+    /// First word's start to last word's end.
+    span_s: f64,
+}
+
+/// Step 2: a sentence owns the silence after it, so the phase times add up to the
+/// speech span; shares are in spoken time when measured, in words for text (domain.md).
+fn story_shape(
+    tokens: &[Token],
+    units: Vec<(SentenceSpan, Phase, String)>,
+    measured: bool,
+) -> Shape {
     let first_start = tokens.first().map(|t| t.start).unwrap_or(0.0);
     let last_end = tokens.last().map(|t| t.end).unwrap_or(0.0);
     let span_s = (last_end - first_start).max(0.0);
     let mut phases = PhaseTable::default();
-    let mut sentences = Vec::with_capacity(spans.len());
-    for (k, ((s, p), text)) in spans.iter().zip(&labels).zip(texts).enumerate() {
-        let until = spans.get(k + 1).map(|n| n.start).unwrap_or(s.end);
-        let stat = phases.get_mut(*p);
+    let mut sentences = Vec::with_capacity(units.len());
+    let starts: Vec<f64> = units.iter().map(|(s, _, _)| s.start).collect();
+    for (k, (s, p, text)) in units.into_iter().enumerate() {
+        let until = starts.get(k + 1).copied().unwrap_or(s.end);
+        let stat = phases.get_mut(p);
         stat.seconds += (until - s.start).max(0.0);
         stat.words += s.last - s.first;
         sentences.push(SentenceOut {
             start: s.start,
             end: s.end,
             text,
-            phase: *p,
+            phase: p,
             words: s.last - s.first,
         });
     }
     let total_words = tokens.len();
-    // Shares in spoken time when measured, in words for text (domain.md).
     let share_of = |st: &PhaseStat| {
         if measured {
             if span_s > 0.0 {
@@ -393,34 +486,74 @@ pub fn analyze_with_labeller(
         A: phases.failure.share + phases.response.share,
         R: phases.learning.share,
     };
+    Shape {
+        phases,
+        sentences,
+        failure_share,
+        star,
+        span_s,
+    }
+}
 
+/// Step 3: the answer's length (spoken, or estimated from the words at the rubric's
+/// text pace) and its words per minute.
+fn pace_of_speech(words: usize, span_s: f64, measured: bool, rubric: &Rubric) -> (f64, f64) {
     let duration_s = if measured {
         span_s
     } else {
-        total_words as f64 * 60.0 / rubric.targets.text_wpm
+        words as f64 * 60.0 / rubric.targets.text_wpm
     };
     let minutes = duration_s / 60.0;
     let wpm = if minutes > 0.0 {
-        total_words as f64 / minutes
+        words as f64 / minutes
     } else {
         0.0
     };
+    (duration_s, wpm)
+}
 
-    let lex = Lexicons::new(&rubric.lexicon);
-    let hit = |m: &Match| Hit {
-        text: tokens[m.first..m.last]
-            .iter()
-            .map(|t| t.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        start: tokens[m.first].start,
-        end: tokens[m.last - 1].end,
-        phase: phase_at(m.first),
-        key: m.key.clone(),
-        reflective: false,
-    };
-    let hedge_matches = lex.hedges(&tokens);
-    let filler_matches = lex.fillers(&tokens, &hedge_matches);
+/// Turns lexicon matches into report hits, with their time and phase.
+struct HitMaker<'a> {
+    tokens: &'a [Token],
+    token_phase: &'a [Phase],
+}
+
+impl HitMaker<'_> {
+    fn phase_at(&self, i: usize) -> Phase {
+        self.token_phase.get(i).copied().unwrap_or(Phase::Situation)
+    }
+
+    fn hit(&self, m: &Match) -> Hit {
+        Hit {
+            text: self.tokens[m.first..m.last]
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            start: self.tokens[m.first].start,
+            end: self.tokens[m.last - 1].end,
+            phase: self.phase_at(m.first),
+            key: m.key.clone(),
+            reflective: false,
+        }
+    }
+
+    fn hits(&self, ms: Vec<Match>) -> Vec<Hit> {
+        ms.iter().map(|m| self.hit(m)).collect()
+    }
+}
+
+struct Habits {
+    fillers: LexiconStats,
+    hedges: LexiconStats,
+    hedge_matches: Vec<Match>,
+}
+
+/// Step 4: fillers and hedges, counted per minute, per 100 words, per word and phase.
+fn speech_habits(at: &HitMaker, lex: &Lexicons, rubric: &Rubric, minutes: f64) -> Habits {
+    let total_words = at.tokens.len();
+    let hedge_matches = lex.hedges(at.tokens);
+    let filler_matches = lex.fillers(at.tokens, &hedge_matches);
     let stats = |ms: &[Match], reflective: &dyn Fn(&Match) -> bool| {
         let mut s = LexiconStats {
             total: ms.len(),
@@ -439,9 +572,9 @@ pub fn analyze_with_labeller(
         for m in ms {
             *s.by_word.entry(m.key.clone()).or_default() += 1;
             *s.by_phase
-                .entry(phase_at(m.first).name().to_string())
+                .entry(at.phase_at(m.first).name().to_string())
                 .or_default() += 1;
-            let mut h = hit(m);
+            let mut h = at.hit(m);
             h.reflective = reflective(m);
             s.hits.push(h);
         }
@@ -455,15 +588,23 @@ pub fn analyze_with_labeller(
     fillers.filled_pauses = Some(filled);
     fillers.discourse_markers = Some(filler_matches.len() - filled);
     let hedges = stats(&hedge_matches, &|m| {
-        lex.is_reflective(&tokens, m, phase_at(m.first))
+        lex.is_reflective(at.tokens, m, at.phase_at(m.first))
     });
+    Habits {
+        fillers,
+        hedges,
+        hedge_matches,
+    }
+}
 
-    let to_hits = |ms: Vec<Match>| ms.iter().map(hit).collect::<Vec<_>>();
-    let owned = lexicon::owns_a_mistake(&tokens, &hedge_matches);
-    let owns_mistake = owned.owned;
-    let mut blame = to_hits(lex.blame(&tokens));
+/// Step 5: blame, humble-brag, over-apology, dramatic language and risky topics, and
+/// whether the speaker names a mistake of their own.
+fn flags(at: &HitMaker, lex: &Lexicons, hedges: &[Match]) -> (Flags, lexicon::OwnedMistake) {
+    let tokens = at.tokens;
+    let owned = lexicon::owns_a_mistake(tokens, hedges);
+    let mut blame = at.hits(lex.blame(tokens));
     // Paraphrased blame is only blame when the speaker names no part of their own.
-    if owns_mistake && blame.len() < 2 {
+    if owned.owned && blame.len() < 2 {
         blame.retain(|h| {
             matches!(
                 h.key.as_str(),
@@ -476,101 +617,69 @@ pub fn analyze_with_labeller(
             )
         });
     }
+    let phase_at = |i: usize| at.phase_at(i);
     let flags = Flags {
         blame,
-        fake_failure: to_hits(lex.fake_failure(&tokens)),
-        over_apology: to_hits(lex.over_apology(&tokens)),
-        catastrophic: to_hits(lex.catastrophic(&tokens)),
-        red_flag_topic: to_hits(lex.red_flags(&tokens, &phase_at)),
+        fake_failure: at.hits(lex.fake_failure(tokens)),
+        over_apology: at.hits(lex.over_apology(tokens)),
+        catastrophic: at.hits(lex.catastrophic(tokens)),
+        red_flag_topic: at.hits(lex.red_flags(tokens, &phase_at)),
     };
+    (flags, owned)
+}
 
-    let failure_idx: Vec<usize> = (0..tokens.len())
-        .filter(|&i| phase_at(i) == Phase::Failure)
+/// Step 6: ownership in the failure phase: "I" against "we" and the passive voice.
+fn ownership(at: &HitMaker, flags: &Flags, owned: &lexicon::OwnedMistake) -> Ownership {
+    let failure_idx: Vec<usize> = (0..at.tokens.len())
+        .filter(|&i| at.phase_at(i) == Phase::Failure)
         .collect();
-    let failure_tokens: Vec<Token> = failure_idx.iter().map(|&i| tokens[i].clone()).collect();
+    let failure_tokens: Vec<Token> = failure_idx.iter().map(|&i| at.tokens[i].clone()).collect();
     let (i_count, we_count, passive) = lexicon::ownership_counts(&failure_tokens);
     let passive_hits: Vec<Hit> = passive
         .iter()
         .map(|&(a, b)| {
-            let m = Match {
+            at.hit(&Match {
                 key: String::new(),
                 first: failure_idx[a],
                 last: failure_idx[b - 1] + 1,
-            };
-            hit(&m)
+            })
         })
         .collect();
-    let level = if !flags.blame.is_empty() || !flags.fake_failure.is_empty() || !owns_mistake {
+    let level = if !flags.blame.is_empty() || !flags.fake_failure.is_empty() || !owned.owned {
         OwnershipLevel::Low
     } else if we_count > 2 * i_count || passive.len() * 3 > i_count.max(1) || owned.hedged {
         OwnershipLevel::Medium
     } else {
         OwnershipLevel::High
     };
-    let ownership = Ownership {
+    Ownership {
         i: i_count,
         we: we_count,
         passive: passive.len(),
         passive_hits,
-        owns_mistake,
+        owns_mistake: owned.owned,
         level,
-    };
+    }
+}
 
-    let quantified: Vec<Hit> = lexicon::quantities(&tokens)
+/// Step 7: numbers in the failure, response and learning (the impact and the result).
+fn quantified(at: &HitMaker) -> Vec<Hit> {
+    lexicon::quantities(at.tokens)
         .into_iter()
         .filter(|(a, _)| {
             matches!(
-                phase_at(*a),
+                at.phase_at(*a),
                 Phase::Failure | Phase::Response | Phase::Learning
             )
         })
         .map(|(a, b)| {
-            hit(&Match {
+            at.hit(&Match {
                 key: String::new(),
                 first: a,
                 last: b,
             })
         })
-        .collect();
-
-    let pace = pace(&tokens, rubric.targets.long_pause_s, measured);
-
-    let mut report = Report {
-        schema: REPORT_SCHEMA.to_string(),
-        input,
-        duration_s,
-        words: total_words,
-        wpm,
-        sentences,
-        phases,
-        failure_share,
-        star,
-        fillers,
-        hedges,
-        flags,
-        ownership,
-        quantified,
-        checks: Vec::new(),
-        score: 0,
-        score_weights: rubric.weights.clone(),
-        score_cap: None,
-        language: detect_language(&tokens),
-        pace,
-        rubric: RubricInfo {
-            name: rubric.name.clone(),
-            version: rubric.version,
-        },
-        phase_labels,
-    };
-    let learning = checks::learning_specificity(&lex, &tokens, &token_phase);
-    report.checks = checks::run(&report, rubric, &learning);
-    (report.score, report.score_cap) =
-        checks::capped_score(&report.checks, &rubric.weights, &rubric.score_caps);
-    Analysis {
-        report,
-        tokens,
-        token_phase,
-    }
+        .collect()
 }
 
 /// A language other than English that an answer reliably reads as.
