@@ -220,3 +220,45 @@ fn a_prompt_longer_than_the_tokenizer_buffer_still_transcribes() {
         t.text()
     );
 }
+
+#[test]
+fn silence_hiss_and_hum_after_speech_are_not_transcribed_as_words() {
+    // Issue 13, item 1, as a class: whatever follows the speech (digital silence, room
+    // hiss, mains hum), no word is counted after it, and the spoken words stay.
+    let Some((engine, speech)) = engine_and_audio(&common::fixture("jfk.wav")) else {
+        return;
+    };
+    let tail_len = 40 * 16_000;
+    let mut x: u32 = 11;
+    let mut hiss = || {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        (x as f32 / u32::MAX as f32 - 0.5) * 0.004
+    };
+    let tails: [(&str, Vec<f32>); 3] = [
+        ("silence", vec![0.0; tail_len]),
+        ("hiss", (0..tail_len).map(|_| hiss()).collect()),
+        (
+            "hum",
+            (0..tail_len)
+                .map(|i| (i as f32 * 2.0 * std::f32::consts::PI * 50.0 / 16_000.0).sin() * 0.02)
+                .collect(),
+        ),
+    ];
+    let speech_end = speech.len() as f64 / 16_000.0;
+    for (name, tail) in tails {
+        let mut audio = speech.clone();
+        audio.extend(tail);
+        let t = engine
+            .transcribe(&audio, &common::opts(), None)
+            .expect("transcribe");
+        let last = t.words.last().map_or(0.0, |w| w.end);
+        assert!(
+            last <= speech_end + 1.0,
+            "{name}: a word ends at {last:.1} s, after the speech ({speech_end:.1} s): {}",
+            t.text()
+        );
+        assert!(t.words.len() >= 20, "{name}: words lost: {}", t.text());
+    }
+}
