@@ -336,7 +336,7 @@ pub fn analyze_with_labeller(
     };
     let lex = Lexicons::new(&rubric.lexicon);
     let habits = speech_habits(&at, &lex, rubric, duration_s / 60.0);
-    let (flags, owned) = flags(&at, &lex, &habits.hedge_matches);
+    let (flags, owned) = flags(&at, &lex, rubric, &habits.hedge_matches);
     let ownership = ownership(&at, &flags, &owned);
     let quantified = quantified(&at);
     let mut report = Report {
@@ -599,23 +599,18 @@ fn speech_habits(at: &HitMaker, lex: &Lexicons, rubric: &Rubric, minutes: f64) -
 
 /// Step 5: blame, humble-brag, over-apology, dramatic language and risky topics, and
 /// whether the speaker names a mistake of their own.
-fn flags(at: &HitMaker, lex: &Lexicons, hedges: &[Match]) -> (Flags, lexicon::OwnedMistake) {
+fn flags(
+    at: &HitMaker,
+    lex: &Lexicons,
+    rubric: &Rubric,
+    hedges: &[Match],
+) -> (Flags, lexicon::OwnedMistake) {
     let tokens = at.tokens;
     let owned = lexicon::owns_a_mistake(tokens, hedges);
     let mut blame = at.hits(lex.blame(tokens));
     // Paraphrased blame is only blame when the speaker names no part of their own.
     if owned.owned && blame.len() < 2 {
-        blame.retain(|h| {
-            matches!(
-                h.key.as_str(),
-                "not my fault"
-                    | "wasn't my fault"
-                    | "wasn't really my fault"
-                    | "not on me"
-                    | "wasn't on me"
-                    | "their fault"
-            )
-        });
+        blame.retain(|h| rubric.lexicon.explicit_blame.contains(&h.key));
     }
     let phase_at = |i: usize| at.phase_at(i);
     let flags = Flags {

@@ -78,6 +78,8 @@ pub struct Lexicon {
     pub hedges: Vec<String>,
     pub reflective_hedges: Vec<String>,
     pub blame: Vec<String>,
+    /// Phrases of `blame` that are blame however much the speaker owns elsewhere.
+    pub explicit_blame: Vec<String>,
     pub fake_failure: Vec<String>,
     pub over_apology: Vec<String>,
     pub catastrophic: Vec<String>,
@@ -187,6 +189,17 @@ impl Rubric {
     /// Every number finite and in its range, and the orderings that make the checks
     /// coherent. The message names the key and the allowed range.
     fn validate(&self) -> Result<(), String> {
+        // An explicit-blame phrase is found through the blame list, so it must be on it.
+        if let Some(p) = self
+            .lexicon
+            .explicit_blame
+            .iter()
+            .find(|p| !self.lexicon.blame.contains(p))
+        {
+            return Err(format!(
+                "lexicon.explicit_blame: {p:?} is not in lexicon.blame; add it there too"
+            ));
+        }
         let t = &self.targets;
         // (key, value, lowest, highest): the ranges a coaching target can sensibly take.
         let ranges: [(&str, f64, f64, f64); 19] = [
@@ -305,6 +318,17 @@ impl Rubric {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn explicit_blame_must_be_on_the_blame_list() {
+        let p = Path::new("mine.toml");
+        let e = Rubric::from_override_str("[lexicon]\nexplicit_blame = [\"the intern did it\"]", p)
+            .expect_err("not on the blame list");
+        assert!(e.to_string().contains("lexicon.explicit_blame"), "{e}");
+        let ok =
+            "[lexicon]\nblame = [\"the intern did it\"]\nexplicit_blame = [\"the intern did it\"]";
+        assert!(Rubric::from_override_str(ok, p).is_ok());
+    }
 
     #[test]
     fn builtin_rubric_is_valid() {
