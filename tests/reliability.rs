@@ -668,18 +668,12 @@ fn long_recording(path: &Path, speech: &[f32], minutes: f64) {
     let mut w = hound::WavWriter::create(path, spec).expect("create");
     let total = (minutes * 60.0 * 16_000.0) as usize;
     let hiss = total.saturating_sub(2 * speech.len());
-    let mut x: u32 = 7;
     let mut put = |v: f32| {
         w.write_sample((v.clamp(-1.0, 1.0) * 32767.0) as i16)
             .expect("w")
     };
     speech.iter().for_each(|s| put(*s));
-    for _ in 0..hiss {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        put((x as f32 / u32::MAX as f32 - 0.5) * 0.004);
-    }
+    common::hiss(hiss, 0.002).into_iter().for_each(&mut put);
     speech.iter().for_each(|s| put(*s));
     w.finalize().expect("finalize");
 }

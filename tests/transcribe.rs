@@ -229,16 +229,9 @@ fn silence_hiss_and_hum_after_speech_are_not_transcribed_as_words() {
         return;
     };
     let tail_len = 40 * 16_000;
-    let mut x: u32 = 11;
-    let mut hiss = || {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        (x as f32 / u32::MAX as f32 - 0.5) * 0.004
-    };
     let tails: [(&str, Vec<f32>); 3] = [
         ("silence", vec![0.0; tail_len]),
-        ("hiss", (0..tail_len).map(|_| hiss()).collect()),
+        ("hiss", common::hiss(tail_len, 0.002)),
         (
             "hum",
             (0..tail_len)

@@ -160,3 +160,16 @@ pub fn write_wav(path: &Path, samples: &[f32]) {
     }
     w.finalize().expect("finalize wav");
 }
+
+/// `n` samples of white hiss at ±`amplitude` (a fixed xorshift sequence: repeatable).
+pub fn hiss(n: usize, amplitude: f32) -> Vec<f32> {
+    let mut x: u32 = 7;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x as f32 / u32::MAX as f32 - 0.5) * 2.0 * amplitude
+        })
+        .collect()
+}
