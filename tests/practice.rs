@@ -514,19 +514,6 @@ fn interrupt_terminate_and_hangup_finalize_the_take_and_still_report() {
 #[test]
 fn a_long_silence_after_speech_is_not_counted_as_speech() {
     let _serial = serial();
-    // One retry, said out loud: the stretches a live take is cut into depend on how the
-    // audio arrives, and once in about seven runs the last stretch (a sentence cut off
-    // mid-way, then hiss) loses its three words (34 against 37), so the wpm misses the
-    // 5% band. Duration agrees either way. Known, to fix in the streaming (see the note
-    // in issue 13's closing); a second failure fails the test.
-    let first = std::panic::catch_unwind(long_silence_take_agrees_with_its_file);
-    if first.is_err() {
-        eprintln!("first attempt failed (see above); trying once more");
-        long_silence_take_agrees_with_its_file();
-    }
-}
-
-fn long_silence_take_agrees_with_its_file() {
     let Some((dir, _wav, raw)) = clip_raw() else {
         return;
     };

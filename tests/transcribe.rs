@@ -255,3 +255,38 @@ fn silence_hiss_and_hum_after_speech_are_not_transcribed_as_words() {
         assert!(t.words.len() >= 20, "{name}: words lost: {}", t.text());
     }
 }
+
+/// A take stopped mid-sentence and followed by a room's hiss, transcribed while it is
+/// recorded (the stream cut at pauses, fed in blocks of whatever size the audio stack
+/// delivers), keeps the words of the cut-off sentence that scoring the saved file
+/// keeps: Whisper places them at the very end of the short last stretch, past the
+/// voice, and they were once dropped as words over silence in one block size of three.
+#[test]
+fn a_sentence_cut_off_by_the_stop_keeps_its_words_however_the_audio_arrives() {
+    use rehearse::transcribe::stream::{ChunkPolicy, with_streaming};
+    let Some((engine, mut audio)) =
+        engine_and_audio(&common::fixture("variants/clip-16000-1ch-f32.wav"))
+    else {
+        return;
+    };
+    audio.extend(common::hiss(20 * 16_000, 0.002));
+    let file = engine
+        .transcribe(&audio, &common::opts(), None)
+        .expect("transcribe");
+    for block in [160, 441, 1024, 2048, 4096] {
+        let ((), live) = with_streaming(engine, &common::opts(), ChunkPolicy::default(), |st| {
+            audio.chunks(block).for_each(|c| st.feed(c))
+        })
+        .expect("stream");
+        assert!(
+            live.words.len() + 1 >= file.words.len(),
+            "blocks of {block}: {} words live, {} from the file: {:?} vs {:?}",
+            live.words.len(),
+            file.words.len(),
+            live.text(),
+            file.text()
+        );
+        let end = live.words.last().map_or(0.0, |w| w.end);
+        assert!(end <= 12.5, "blocks of {block}: a word ends at {end:.2} s");
+    }
+}

@@ -221,6 +221,14 @@ impl Engine {
             ),
             None => (0.0, duration_s),
         };
+        // Whisper pushes the tokens it cannot place to the end of the audio it is given.
+        // When that end is at most the edge margin past the last voice, a word placed
+        // there belongs to the speech just before it (seen: "year, I was" of a sentence
+        // cut off by the stop, all at the window's end 0.5 s after the voice, lost).
+        let pushed_past_voice = voice
+            .voiced_span()
+            .map(|(_, b)| b)
+            .filter(|b| speech_to - b <= EDGE_MARGIN_S + 1e-6);
         let at = |s: f64| ((s * TARGET_RATE as f64) as usize).min(samples.len());
         let (speech, offset_s) = (&samples[at(speech_from)..at(speech_to)], speech_from);
         let framed_prompt = match opts.initial_prompt.as_deref() {
@@ -325,9 +333,15 @@ impl Engine {
             let not_speech =
                 seg.no_speech_probability() > NO_SPEECH_PROB && avg_logprob < LOW_AVG_LOGPROB;
             let (mut kept, dropped): (Vec<Word>, Vec<Word>) = words.into_iter().partition(|w| {
-                !not_speech && voice.voiced_between(w.start, w.end, WORD_VOICE_MARGIN_S)
+                !not_speech
+                    && (voice.voiced_between(w.start, w.end, WORD_VOICE_MARGIN_S)
+                        || pushed_past_voice.is_some_and(|b| w.start >= b))
             });
             for w in &mut kept {
+                if let Some(b) = pushed_past_voice.filter(|b| w.start >= *b) {
+                    // Its place is unknown; the voice ended at b.
+                    (w.start, w.end) = (b, b);
+                }
                 w.end = voice.trim_end(w.start, w.end, WORD_END_MARGIN_S);
             }
             if !dropped.is_empty() {
