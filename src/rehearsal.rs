@@ -244,6 +244,28 @@ impl Take {
     }
 }
 
+/// A take cut off before it was scored (killed, or the machine went down): its audio
+/// is transcribed and scored now, and the transcript and report are saved beside it,
+/// as if the take had finished. The notes are about the audio (a repaired header).
+pub fn score_unscored(
+    coach: &Coach,
+    dir: &std::path::Path,
+    progress: crate::coach::Progress,
+) -> Result<Scored, RehearsalError> {
+    let audio = dir.join(takes::AUDIO);
+    let name = audio.display().to_string();
+    let (transcript, notes) = coach.transcribe_file(&audio, &name, progress)?;
+    if transcript.words.is_empty() {
+        return Err(RehearsalError::NoSpeech {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let mut scored = coach.score_heard(transcript, &name)?;
+    scored.notes.splice(0..0, notes);
+    takes::save_scored(dir, &scored)?;
+    Ok(scored)
+}
+
 /// Closes the capture stream. After a device loss, closing can block forever inside
 /// the audio stack (seen with ALSA's pulse plugin when the sound server dies: cpal's
 /// stream thread waits on a lock the dead connection holds), so then the stream is

@@ -11,6 +11,8 @@ use crate::audio::take::repair_wav;
 pub const AUDIO: &str = "audio.wav";
 pub const TRANSCRIPT: &str = "transcript.json";
 pub const REPORT: &str = "report.json";
+/// Beside a drill round's audio: its plan and result (`drill::Round`).
+pub const DRILL: &str = "drill.json";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TakesError {
@@ -62,6 +64,8 @@ pub struct TakeSummary {
     pub fillers_per_minute: Option<f64>,
     /// Audio present but no report: interrupted before scoring.
     pub unscored: bool,
+    /// The drill this take was a round of ("star", "clock"), if any.
+    pub drill: Option<String>,
 }
 
 impl TakeStore {
@@ -171,5 +175,9 @@ fn summarize(path: &Path) -> TakeSummary {
             .as_ref()
             .and_then(|r| r["fillers"]["per_minute"].as_f64()),
         unscored: report.is_none(),
+        drill: std::fs::read_to_string(path.join(DRILL))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|d| d["kind"].as_str().map(str::to_string)),
     }
 }

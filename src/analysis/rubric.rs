@@ -37,6 +37,30 @@ pub struct Rubric {
     pub score_caps: BTreeMap<String, f64>,
     pub lexicon: Lexicon,
     pub phases: PhaseSettings,
+    pub drills: Drills,
+}
+
+/// The timing drills' lengths and prompts (`rehearse drill`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Drills {
+    pub star_length_s: f64,
+    pub slot_tolerance: f64,
+    pub learning_min_s: f64,
+    pub learning_max_s: f64,
+    pub clean_length_s: f64,
+    /// The prompt of each STAR slot.
+    pub prompts: StarPrompts,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case)]
+pub struct StarPrompts {
+    pub S: String,
+    pub T: String,
+    pub A: String,
+    pub R: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -202,7 +226,13 @@ impl Rubric {
         }
         let t = &self.targets;
         // (key, value, lowest, highest): the ranges a coaching target can sensibly take.
-        let ranges: [(&str, f64, f64, f64); 19] = [
+        let d = &self.drills;
+        let ranges: [(&str, f64, f64, f64); 24] = [
+            ("drills.star_length_s", d.star_length_s, 10.0, 3_600.0),
+            ("drills.slot_tolerance", d.slot_tolerance, 0.0, 1.0),
+            ("drills.learning_min_s", d.learning_min_s, 5.0, 3_600.0),
+            ("drills.learning_max_s", d.learning_max_s, 5.0, 3_600.0),
+            ("drills.clean_length_s", d.clean_length_s, 5.0, 3_600.0),
             (
                 "targets.duration_short_s",
                 t.duration_short_s,
@@ -263,7 +293,11 @@ impl Rubric {
                 return Err(format!("{key} = {v}: must be a number from {lo} to {hi}"));
             }
         }
-        let order: [(&str, bool); 6] = [
+        let order: [(&str, bool); 7] = [
+            (
+                "drills: need learning_min_s <= learning_max_s",
+                d.learning_min_s <= d.learning_max_s,
+            ),
             (
                 "targets: need duration_short_s <= duration_min_s <= duration_max_s <= duration_long_s",
                 t.duration_short_s <= t.duration_min_s

@@ -38,6 +38,27 @@ pub struct InputDevice {
     pub configs: Vec<(u16, u32, u32, String)>,
 }
 
+impl InputDevice {
+    /// What it supports in words: "1–2 channels, 8000–48000 Hz, f32/i16".
+    pub fn capabilities(&self) -> String {
+        let c = &self.configs;
+        let ch_min = c.iter().map(|c| c.0).min().unwrap_or(0);
+        let ch_max = c.iter().map(|c| c.0).max().unwrap_or(0);
+        let rate_min = c.iter().map(|c| c.1).min().unwrap_or(0);
+        let rate_max = c.iter().map(|c| c.2).max().unwrap_or(0);
+        let mut formats: Vec<&str> = c.iter().map(|c| c.3.as_str()).collect();
+        formats.sort();
+        formats.dedup();
+        // ALSA plugins report "any rate" as a huge maximum.
+        let rates = if rate_max >= 384_000 {
+            format!("{rate_min} Hz and up")
+        } else {
+            format!("{rate_min}–{rate_max} Hz")
+        };
+        format!("{ch_min}–{ch_max} channels, {rates}, {}", formats.join("/"))
+    }
+}
+
 fn device_name(d: &cpal::Device) -> String {
     d.description()
         .map(|desc| desc.name().to_string())

@@ -53,6 +53,8 @@ pub enum BatchError {
     #[error(transparent)]
     Recogniser(#[from] crate::transcribe::LoadError),
     #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
     Summary(#[from] summary::SummaryError),
     #[error("a batch worker stopped unexpectedly")]
     WorkerPanicked,
@@ -153,6 +155,47 @@ pub fn model_fingerprint(path: &Path) -> Result<String, BatchError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+impl BatchConfig {
+    /// The plan for scoring `files` files into `out_dir`: how many at once and how
+    /// many threads each (from the cores idle now, unless `jobs` or the recogniser's
+    /// threads were asked for), set on `coach`'s recogniser. Returns notes for the
+    /// user (a number cut to the cores).
+    pub fn plan(
+        coach: &mut Coach,
+        out_dir: PathBuf,
+        files: usize,
+        jobs: Option<u32>,
+        summary: SummaryFormat,
+        shard: Option<Shard>,
+    ) -> Result<(BatchConfig, Vec<String>), BatchError> {
+        let mut notes = Vec::new();
+        let jobs = jobs
+            .map(|j| crate::config::checked_threads(j, "--jobs", &mut notes))
+            .transpose()?;
+        let recogniser = coach.recogniser_mut()?;
+        notes.append(&mut recogniser.notes);
+        // Cores that are idle now (as for one file: threads that wait on busy cores
+        // make whisper.cpp several times slower; BENCHMARKS.md).
+        let cores = crate::transcribe::engine::idle_cores() as usize;
+        let (jobs, threads) = plan_workers(
+            cores,
+            files,
+            jobs.map(|j| j as usize),
+            Some(recogniser.opts.threads).filter(|_| recogniser.threads_asked),
+        );
+        recogniser.opts.threads = threads;
+        log::info!("{jobs} parallel files x {threads} threads each");
+        let cfg = BatchConfig {
+            out_dir,
+            jobs,
+            model_fingerprint: model_fingerprint(&recogniser.model_path)?,
+            summary,
+            shard,
+        };
+        Ok((cfg, notes))
+    }
 }
 
 /// Everything but the audio that decides a report's content.

@@ -148,8 +148,43 @@ pub enum SummaryError {
     },
     #[error("{0}: not a summary file (expected .csv or .jsonl)")]
     UnknownFormat(PathBuf),
+    #[error("{0}: no summary.csv or summary.jsonl here (is it a `rehearse batch --out` folder?)")]
+    NoSummaries(PathBuf),
     #[error("writing the summary: {0}")]
     Write(#[from] io::Error),
+}
+
+/// The summary files that `inputs` name: a file as given; for a folder (a `batch
+/// --out` folder), its summary*.csv and summary*.jsonl, sorted.
+pub fn find(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, SummaryError> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if !input.is_dir() {
+            files.push(input.clone());
+            continue;
+        }
+        let read = |source| SummaryError::Read {
+            path: input.clone(),
+            source,
+        };
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(input).map_err(read)? {
+            let path = entry.map_err(read)?.path();
+            let named = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("summary"));
+            if named && SummaryFormat::from_path(&path).is_some() {
+                found.push(path);
+            }
+        }
+        if found.is_empty() {
+            return Err(SummaryError::NoSummaries(input.clone()));
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
 }
 
 /// Serializes rows; a header for CSV.

@@ -2,15 +2,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use rehearse::analysis::Rubric;
-use rehearse::batch::{self, BatchConfig, Event, Shard, Status, SummaryFormat};
+use rehearse::batch::{self, BatchConfig, Shard, Status, SummaryFormat};
 use rehearse::coach::Coach;
+use rehearse::report::clock;
 
 use super::EngineArgs;
 
@@ -68,13 +67,7 @@ fn parse_summary(s: &str) -> Result<SummaryArg, String> {
     }
 }
 
-fn minutes(s: f64) -> String {
-    let s = s.max(0.0).round() as u64;
-    format!("{}:{:02}", s / 60, s % 60)
-}
-
 pub fn run(args: BatchArgs) -> Result<ExitCode> {
-    let rubric = Rubric::load(args.rubric.as_deref())?;
     let found = batch::discover(&args.inputs)?;
     for note in &found.notes {
         eprintln!("note: {}: {}", note.path.display(), note.message);
@@ -100,42 +93,25 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
         );
     }
 
-    let mut coach = Coach::new(
-        rubric,
+    let mut coach = Coach::with_rubric(
+        args.rubric.as_deref(),
         super::load_encoder(&args.encoder),
         args.engine.settings(),
-    );
-    let mut notes = Vec::new();
-    let jobs = args
-        .jobs
-        .map(|j| rehearse::config::checked_threads(j, "--jobs", &mut notes))
-        .transpose()?;
-    let recogniser = coach.recogniser_mut()?;
-    notes.append(&mut recogniser.notes);
+    )?;
+    let (cfg, notes) = BatchConfig::plan(
+        &mut coach,
+        args.out.clone(),
+        inputs.len(),
+        args.jobs,
+        args.summary.0,
+        args.shard,
+    )?;
     for note in &notes {
         say!("note: {note}");
     }
-    // Cores that are idle now (as for one file: threads that wait on busy cores make
-    // whisper.cpp several times slower; BENCHMARKS.md).
-    let cores = rehearse::transcribe::engine::idle_cores() as usize;
-    let (jobs, threads) = batch::plan_workers(
-        cores,
-        inputs.len(),
-        jobs.map(|j| j as usize),
-        Some(recogniser.opts.threads).filter(|_| recogniser.threads_asked),
-    );
-    recogniser.opts.threads = threads;
-    let cfg = BatchConfig {
-        out_dir: args.out.clone(),
-        jobs,
-        model_fingerprint: batch::model_fingerprint(&recogniser.model_path)?,
-        summary: args.summary.0,
-        shard: args.shard,
-    };
-    log::info!("{jobs} parallel files x {threads} threads each");
 
     let started = Instant::now();
-    let mut display = Display::new(inputs.len(), jobs);
+    let mut display = rehearse::ui::progress::BatchProgress::new(inputs.len(), cfg.jobs);
     let outcome = batch::run(&coach, &inputs, &cfg, &mut |e| display.event(e))?;
     display.finish();
 
@@ -146,8 +122,8 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     eprintln!(
         "{scored} scored, {reused} up to date, {failed} failed of {} files; {} of audio in {} ({:.1} audio min per wall min) -> {}",
         outcome.rows.len(),
-        minutes(display.audio_s_scored),
-        minutes(wall),
+        clock(display.audio_s_scored),
+        clock(wall),
         if wall > 0.0 {
             display.audio_s_scored / wall
         } else {
@@ -165,160 +141,8 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Progress: an overall bar and a line per worker on a terminal; a line per finished
-/// file (and nothing else) when stderr is a log.
-struct Display {
-    multi: Option<MultiProgress>,
-    overall: ProgressBar,
-    workers: Vec<ProgressBar>,
-    total: usize,
-    done: usize,
-    audio_s_done: f64,
-    /// Audio actually transcribed in this run (not reused), for the throughput line.
-    audio_s_scored: f64,
-}
-
-impl Display {
-    fn new(total: usize, jobs: usize) -> Display {
-        if !super::interactive_stderr() {
-            return Display {
-                multi: None,
-                overall: ProgressBar::hidden(),
-                workers: Vec::new(),
-                total,
-                done: 0,
-                audio_s_done: 0.0,
-                audio_s_scored: 0.0,
-            };
-        }
-        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
-        let overall = multi.add(ProgressBar::new(total as u64));
-        overall.set_style(
-            ProgressStyle::with_template(
-                "{bar:30.cyan/blue} {pos}/{len} files · {msg} · {elapsed} elapsed, ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        overall.enable_steady_tick(Duration::from_millis(250));
-        let workers = (0..jobs)
-            .map(|i| {
-                let bar = multi.add(ProgressBar::new(100));
-                bar.set_style(
-                    ProgressStyle::with_template("  worker {prefix}: {wide_msg} {pos:>3}%")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                );
-                bar.set_prefix((i + 1).to_string());
-                bar.set_message("waiting");
-                bar
-            })
-            .collect();
-        Display {
-            multi: Some(multi),
-            overall,
-            workers,
-            total,
-            done: 0,
-            audio_s_done: 0.0,
-            audio_s_scored: 0.0,
-        }
-    }
-
-    fn event(&mut self, event: &Event) {
-        match event {
-            Event::Started {
-                worker,
-                rel,
-                audio_s,
-            } => {
-                if let Some(bar) = self.workers.get(*worker) {
-                    bar.set_position(0);
-                    bar.set_message(format!("{} ({})", rel.display(), minutes(*audio_s)));
-                }
-            }
-            Event::Progress { worker, percent } => {
-                if let Some(bar) = self.workers.get(*worker) {
-                    bar.set_position((*percent).clamp(0, 100) as u64);
-                }
-            }
-            Event::Finished {
-                worker,
-                row,
-                audio_s,
-                ..
-            } => {
-                self.done += 1;
-                self.audio_s_done += audio_s;
-                if row.status == Status::Ok && !row.reused {
-                    self.audio_s_scored += audio_s;
-                }
-                let what = match (row.status, row.reused) {
-                    (Status::Error, _) => format!("failed: {}", row.error.replace('\n', " ")),
-                    (Status::Ok, true) => "up to date".to_string(),
-                    (Status::Ok, false) => format!("score {}", row.score.unwrap_or(0)),
-                };
-                if let Some(bar) = worker.and_then(|w| self.workers.get(w)) {
-                    bar.set_position(0);
-                    bar.set_message("waiting");
-                }
-                if self.multi.is_some() {
-                    self.overall.set_position(self.done as u64);
-                    self.overall
-                        .set_message(format!("{} audio", minutes(self.audio_s_done)));
-                    if row.status == Status::Error {
-                        self.overall
-                            .println(format!("failed: {}", row.error.replace('\n', " ")));
-                    }
-                } else {
-                    eprintln!(
-                        "[{}/{}] {:<10} {} ({} audio)",
-                        self.done,
-                        self.total,
-                        what,
-                        row.path,
-                        minutes(*audio_s)
-                    );
-                }
-            }
-        }
-    }
-
-    fn finish(&self) {
-        for bar in &self.workers {
-            bar.finish_and_clear();
-        }
-        self.overall.finish_and_clear();
-        if let Some(m) = &self.multi {
-            let _ = m.clear();
-        }
-    }
-}
-
 pub fn merge(args: MergeArgs) -> Result<ExitCode> {
-    let mut files = Vec::new();
-    for input in &args.inputs {
-        if input.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
-                .with_context(|| format!("cannot read {}", input.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("summary"))
-                        && SummaryFormat::from_path(p).is_some()
-                })
-                .collect();
-            if found.is_empty() {
-                bail!(
-                    "{}: no summary.csv or summary.jsonl here (is it a `rehearse batch --out` folder?)",
-                    input.display()
-                );
-            }
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(input.clone());
-        }
-    }
+    let files = batch::summary::find(&args.inputs)?;
     let tables = files
         .iter()
         .map(|f| batch::summary::read(f))

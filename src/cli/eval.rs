@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Subcommand;
 
-use rehearse::analysis::{Rubric, SentenceEncoder};
 use rehearse::coach::Coach;
 use rehearse::eval::corpus;
 use rehearse::eval::train;
@@ -86,13 +85,16 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             cv,
             encoder,
         } => {
-            let rubric = Rubric::load(rubric.as_deref())?;
             let items = corpus::load_dirs(&dirs)?;
-            let encoder = super::load_encoder(&encoder);
-            let encoder = encoder.as_deref().map(|e| e as &dyn SentenceEncoder);
+            let coach = Coach::with_rubric(
+                rubric.as_deref(),
+                super::load_encoder(&encoder),
+                Default::default(),
+            )?;
+            let (rubric, encoder) = (coach.rubric(), coach.sentence_encoder());
             let acc = match cv {
-                Some(folds) => train::cross_validated_accuracy(&items, &rubric, encoder, folds)?,
-                None => corpus::phase_accuracy(&items, &rubric, encoder),
+                Some(folds) => train::cross_validated_accuracy(&items, rubric, encoder, folds)?,
+                None => corpus::phase_accuracy(&items, rubric, encoder),
             };
             print!("{}", corpus::markdown(&acc));
             Ok(ExitCode::SUCCESS)
@@ -107,20 +109,7 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             let items = corpus::load_dirs(&dirs)?;
             let second = corpus::load_second_labels(&double)?;
             let rows = corpus::agreement(&items, &second).map_err(anyhow::Error::msg)?;
-            println!("| answer | words | agreement |\n|---|---:|---:|");
-            for (id, words, agreed) in &rows {
-                println!(
-                    "| {id} | {words} | {:.1}% |",
-                    100.0 * *agreed as f64 / *words as f64
-                );
-            }
-            let words: usize = rows.iter().map(|r| r.1).sum();
-            let agreed: usize = rows.iter().map(|r| r.2).sum();
-            println!(
-                "\nWord-level agreement over {} answers ({words} words): **{:.1}%**",
-                rows.len(),
-                100.0 * agreed as f64 / words.max(1) as f64
-            );
+            print!("{}", corpus::agreement_markdown(&rows));
             Ok(ExitCode::SUCCESS)
         }
         EvalCommand::Train { dirs, output } => {
@@ -162,46 +151,13 @@ fn fillers(
     } else {
         prompts
     };
-    let items: Vec<_> = corpus::load_dir(dir)?
-        .into_iter()
-        .filter(|i| {
-            i.expect.fillers.values().sum::<usize>() > 0
-                && audio.join(format!("{}.wav", i.id)).is_file()
-        })
-        .collect();
-    if items.is_empty() {
-        anyhow::bail!(
-            "no answers with fillers have a rendering in {}",
-            audio.display()
-        );
-    }
+    let items = corpus::rendered(corpus::load_dir(dir)?, audio, "answer with fillers", |i| {
+        i.expect.fillers.values().sum::<usize>() > 0
+    })?;
     // Phases from the words alone: only the filler counts are read.
-    let mut coach = Coach::new(Rubric::builtin(), None, engine_args.settings());
+    let mut coach = Coach::with_rubric(None, None, engine_args.settings())?;
     let results = rehearse::eval::fillers::compare_prompts(&mut coach, &items, audio, &prompts)?;
-    println!(
-        "| prompt | answers | filled-pause recall (um/uh/er) | marker recall (like, you know, …) | content WER | decode s |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|");
-    for r in &results {
-        let label = if r.prompt.is_empty() {
-            "(none)".to_string()
-        } else {
-            format!("\"{}\"", r.prompt)
-        };
-        let t = &r.recall;
-        println!(
-            "| {label} | {} | {:.0}% ({}/{}) | {:.0}% ({}/{}) | {:.1}% | {:.1} |",
-            r.answers,
-            t.filled_recall() * 100.0,
-            t.found_filled,
-            t.expected_filled,
-            t.marker_recall() * 100.0,
-            t.found_markers,
-            t.expected_markers,
-            r.content_wer * 100.0,
-            r.seconds
-        );
-    }
+    print!("{}", rehearse::eval::fillers::markdown(&results));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -211,21 +167,12 @@ fn speech(
     engine_args: &super::EngineArgs,
     encoder_args: &super::EncoderArgs,
 ) -> Result<ExitCode> {
-    let items: Vec<_> = corpus::load_dirs(dirs)?
-        .into_iter()
-        .filter(|i| audio.join(format!("{}.wav", i.id)).is_file())
-        .collect();
-    if items.is_empty() {
-        anyhow::bail!(
-            "no labeled answer has a rendering <id>.wav in {}",
-            audio.display()
-        );
-    }
-    let coach = Coach::new(
-        Rubric::builtin(),
+    let items = corpus::rendered(corpus::load_dirs(dirs)?, audio, "labelled answer", |_| true)?;
+    let coach = Coach::with_rubric(
+        None,
         super::load_encoder(encoder_args),
         engine_args.settings(),
-    );
+    )?;
     let acc = corpus::phase_accuracy_from_speech(&coach, &items, audio)?;
     print!("{}", corpus::markdown(&acc));
     Ok(ExitCode::SUCCESS)

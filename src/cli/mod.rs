@@ -10,6 +10,7 @@ macro_rules! say {
 }
 
 mod batch;
+mod drill;
 mod eval;
 
 mod model;
@@ -46,6 +47,9 @@ enum Command {
     Practice(practice::PracticeArgs),
     /// Input devices with their channels and rates; marks the default.
     Devices,
+    /// Timing drills: the STAR shape against a countdown, the length without a timer.
+    #[command(subcommand)]
+    Drill(drill::DrillCommand),
     /// Earlier takes: date, length, score, failure share, fillers per minute.
     Takes(practice::TakesArgs),
     /// Score an answer against the failure-question rubric: a recording (.wav), a
@@ -125,7 +129,7 @@ pub fn load_encoder(args: &EncoderArgs) -> Option<std::sync::Arc<rehearse::embed
     }
     let store = rehearse::models::ModelStore::discover();
     let started = std::time::Instant::now();
-    match build_or_load_encoder(&store) {
+    match rehearse::ui::progress::load_encoder(&store) {
         Ok(enc) => {
             log::info!(
                 "sentence encoder loaded in {:.2} s",
@@ -138,35 +142,6 @@ pub fn load_encoder(args: &EncoderArgs) -> Option<std::sync::Arc<rehearse::embed
             None
         }
     }
-}
-
-/// Loads the store's encoder, building its token table first (with a progress bar)
-/// when it has not been built yet.
-pub fn build_or_load_encoder(
-    store: &rehearse::models::ModelStore,
-) -> Result<rehearse::embed::StaticEncoder, rehearse::embed::EncoderError> {
-    use rehearse::embed::StaticEncoder;
-    let building = StaticEncoder::needs_build(store)
-        && !matches!(
-            store.encoder_state(false),
-            rehearse::models::InstallState::Missing
-        );
-    if building {
-        eprintln!(
-            "building the sentence encoder's token table in {} (once; about a minute)",
-            store.encoder_dir().display()
-        );
-    }
-    let bar = indicatif::ProgressBar::new(0);
-    if !(building && interactive_stderr()) {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    let enc = StaticEncoder::from_store(store, &mut |done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    });
-    bar.finish_and_clear();
-    enc
 }
 
 fn init_logging(verbose: u8) {
@@ -204,11 +179,6 @@ fn stdout_style(choice: ColorChoice) -> rehearse::report::TerminalStyle {
     rehearse::report::TerminalStyle { color, width }
 }
 
-/// Whether to draw progress bars: only for a person watching a terminal.
-pub fn interactive_stderr() -> bool {
-    std::io::stderr().is_terminal()
-}
-
 /// Parses, tunes the allocator (`tune_allocator`, see main.rs) and dispatches.
 pub fn main(tune_allocator: fn()) -> ExitCode {
     let cli = Cli::parse();
@@ -224,6 +194,7 @@ pub fn main(tune_allocator: fn()) -> ExitCode {
         Command::Practice(args) => practice::run(args, style),
         Command::Devices => practice::devices(),
         Command::Takes(args) => practice::takes(args, style),
+        Command::Drill(cmd) => drill::run(cmd, style),
         Command::Score(args) => score::run(args, style),
         Command::Batch(args) => batch::run(args),
         Command::BatchMerge(args) => batch::merge(args),
@@ -237,36 +208,6 @@ pub fn main(tune_allocator: fn()) -> ExitCode {
             say!("error: {}", error_chain(&e));
             ExitCode::from(2)
         }
-    }
-}
-
-/// An input named on the command line; `-` is standard input, copied to a temporary
-/// file (removed when this is dropped) so every reader, any audio format included,
-/// works on it.
-pub struct InputFile {
-    pub path: std::path::PathBuf,
-    _stdin_copy: Option<tempfile::TempPath>,
-}
-
-impl InputFile {
-    pub fn open(arg: &std::path::Path) -> anyhow::Result<InputFile> {
-        if arg != std::path::Path::new("-") {
-            return Ok(InputFile {
-                path: arg.to_path_buf(),
-                _stdin_copy: None,
-            });
-        }
-        let mut tmp = tempfile::Builder::new()
-            .prefix("rehearse-stdin.")
-            .tempfile()
-            .map_err(|e| anyhow::anyhow!("cannot keep standard input in a temporary file: {e}"))?;
-        std::io::copy(&mut std::io::stdin().lock(), &mut tmp)
-            .map_err(|e| anyhow::anyhow!("reading standard input: {e}"))?;
-        let path = tmp.into_temp_path();
-        Ok(InputFile {
-            path: path.to_path_buf(),
-            _stdin_copy: Some(path),
-        })
     }
 }
 

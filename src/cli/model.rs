@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Subcommand;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use rehearse::models::{ImportTarget, InstallError, InstallState, Installed, ModelStore};
 
@@ -61,62 +60,23 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                 "{:<16} {:<11} {:>8}  {:<40}  about",
                 "name", "state", "size", "sha1 (published)"
             );
-            for spec in &store.manifest.models {
-                let state = if verify {
-                    store.verify(spec)
-                } else {
-                    store.quick_state(spec)
-                };
-                let state_txt = match &state {
-                    InstallState::Missing => "-".to_string(),
-                    InstallState::Downloaded => "downloaded".into(),
-                    InstallState::Imported => "imported".into(),
-                    InstallState::Present => "installed".into(),
-                    InstallState::Corrupt { .. } => "DAMAGED".into(),
-                };
-                let size = spec.size.map(human).unwrap_or_else(|| "?".into());
-                let default = if spec.name == store.manifest.default {
-                    " (default)"
-                } else {
-                    ""
-                };
+            for m in store.listing(verify) {
+                let size = m.size.map(human).unwrap_or_else(|| "?".into());
+                let default = if m.is_default { " (default)" } else { "" };
                 println!(
                     "{:<16} {:<11} {:>8}  {:<40}  {}{default}",
-                    spec.name,
-                    state_txt,
+                    m.name,
+                    m.state.label(),
                     size,
-                    spec.sha1.as_deref().unwrap_or("-"),
-                    spec.about
+                    m.checksum,
+                    m.about
                 );
-                if let InstallState::Corrupt { why } = state {
+                if let InstallState::Corrupt { why } = &m.state {
                     println!(
                         "                 ↳ {why}; fix: rehearse model download {}",
-                        spec.name
+                        m.name
                     );
                 }
-            }
-            let enc = &store.manifest.encoder;
-            let state = store.encoder_state(verify);
-            let state_txt = match &state {
-                InstallState::Missing => "-",
-                InstallState::Downloaded => "verified",
-                InstallState::Corrupt { .. } => "DAMAGED",
-                _ => "installed",
-            };
-            let size: u64 = enc.files.iter().map(|f| f.size).sum();
-            println!(
-                "{:<16} {:<11} {:>8}  {:<40}  {}",
-                enc.name,
-                state_txt,
-                human(size),
-                "(sha256 per file in models/manifest.json)",
-                enc.about
-            );
-            if let InstallState::Corrupt { why } = state {
-                println!(
-                    "                 ↳ {why}; fix: rehearse model download {}",
-                    enc.name
-                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -140,7 +100,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
             }
         }
         ModelCommand::Download { name, base_url } if name == store.manifest.encoder.name => {
-            let bar = Downloads::default();
+            let bar = rehearse::ui::progress::Downloads::default();
             let done = store
                 .download_encoder(base_url, &mut |url, done, total| bar.show(url, done, total));
             bar.finish();
@@ -153,7 +113,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                 );
                 return Ok(ExitCode::SUCCESS);
             }
-            super::build_or_load_encoder(&store)?;
+            rehearse::ui::progress::load_encoder(&store)?;
             println!(
                 "installed {} ({}, checksums verified) in {}",
                 enc.name,
@@ -163,7 +123,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ModelCommand::Download { name, base_url } => {
-            let bar = Downloads::default();
+            let bar = rehearse::ui::progress::Downloads::default();
             let done = store.download_model(&name, base_url, &mut |url, done, total| {
                 bar.show(url, done, total)
             });
@@ -190,7 +150,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                 return Err(InstallError::EncoderFolders.into());
             };
             let installed = store.import_encoder(dir)?;
-            super::build_or_load_encoder(&store)?;
+            rehearse::ui::progress::load_encoder(&store)?;
             println!(
                 "installed {} (checksums verified) in {}",
                 store.manifest.encoder.name,
@@ -227,52 +187,4 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// A byte progress bar per downloaded file, drawn only for a person watching a
-/// terminal; each file's URL is printed as it starts.
-#[derive(Default)]
-struct Downloads {
-    current: std::cell::RefCell<Option<(String, ProgressBar)>>,
-}
-
-impl Downloads {
-    fn show(&self, url: &str, done: u64, total: Option<u64>) {
-        let mut current = self.current.borrow_mut();
-        if current.as_ref().is_none_or(|(u, _)| u != url) {
-            if let Some((_, bar)) = current.take() {
-                bar.finish_and_clear();
-            }
-            eprintln!("downloading {url}");
-            *current = Some((url.to_string(), progress_bar(total.unwrap_or(0))));
-        }
-        if let Some((_, bar)) = current.as_ref() {
-            if let Some(t) = total {
-                bar.set_length(t);
-            }
-            bar.set_position(done);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some((_, bar)) = self.current.borrow_mut().take() {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-/// A byte progress bar, drawn only for a person watching a terminal.
-fn progress_bar(len: u64) -> ProgressBar {
-    let bar = ProgressBar::new(len);
-    if super::interactive_stderr() {
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar
 }

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use rehearse::analysis::Rubric;
 use rehearse::coach::{Coach, Input};
 use rehearse::report::{Format, TerminalStyle, formatter};
 
@@ -62,19 +61,18 @@ fn parse_format(s: &str) -> Result<FormatArg, String> {
 }
 
 pub fn run(args: ScoreArgs, style: TerminalStyle) -> Result<ExitCode> {
-    let rubric = Rubric::load(args.rubric.as_deref())?;
     let output = args.output.as_deref().filter(|o| !super::is_stdout(o));
     if let Some(out) = output {
         rehearse::fsutil::check_destination(out, &[&args.file])?;
     }
-    let input = super::InputFile::open(&args.file)?;
-    let coach = Coach::new(
-        rubric,
+    let input = rehearse::coach::input::InputFile::open(&args.file)?;
+    let coach = Coach::with_rubric(
+        args.rubric.as_deref(),
         super::load_encoder(&args.encoder),
         args.engine.settings(),
-    );
+    )?;
     let name = args.file.display().to_string();
-    let (bar, progress) = super::transcribe::progress_bar(&input.path);
+    let (bar, progress) = rehearse::ui::progress::transcription_bar(&input.path);
     let scored = coach.score(Input::File(&input.path), &name, progress)?;
     drop(bar);
     for note in &scored.notes {

@@ -1,14 +1,12 @@
 //! `rehearse transcribe FILE`: speech to timestamped text.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 
-use rehearse::analysis::{InputKind, Rubric};
-use rehearse::coach::{Coach, Progress};
+use rehearse::coach::Coach;
 
 use super::EngineArgs;
 
@@ -26,47 +24,9 @@ pub struct TranscribeArgs {
     pub engine: EngineArgs,
 }
 
-/// Audio longer than this gets a progress bar.
-const PROGRESS_MIN_SECONDS: f64 = 5.0;
-
 fn clock(s: f64) -> String {
     let cs = (s * 100.0).round() as u64;
     format!("{:02}:{:02}.{:02}", cs / 6000, (cs / 100) % 60, cs % 100)
-}
-
-/// A progress bar for transcribing `file`, when someone is watching and it is a
-/// recording long enough to wait for (or of unknown length). Dropping the guard
-/// clears the bar (whisper.cpp keeps the callback, so it cannot).
-pub fn progress_bar(file: &Path) -> (BarGuard, Progress) {
-    let audio = rehearse::coach::input::kind_of(file).is_ok_and(|k| k == InputKind::Audio);
-    let seconds = rehearse::audio::duration_hint(file);
-    if !audio || !super::interactive_stderr() || seconds.is_some_and(|s| s <= PROGRESS_MIN_SECONDS)
-    {
-        return (BarGuard(None), None);
-    }
-    let bar = ProgressBar::new(100);
-    bar.set_style(
-        ProgressStyle::with_template("transcribing {bar:30} {pos:>3}% {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let shown = bar.clone();
-    (
-        BarGuard(Some(bar)),
-        Some(Box::new(move |p: i32| {
-            shown.set_position(p.clamp(0, 100) as u64)
-        })),
-    )
-}
-
-/// Clears its progress bar when dropped.
-pub struct BarGuard(Option<ProgressBar>);
-
-impl Drop for BarGuard {
-    fn drop(&mut self) {
-        if let Some(b) = &self.0 {
-            b.finish_and_clear();
-        }
-    }
 }
 
 pub fn run(args: TranscribeArgs) -> Result<ExitCode> {
@@ -75,10 +35,10 @@ pub fn run(args: TranscribeArgs) -> Result<ExitCode> {
     if let Some(out) = output {
         rehearse::fsutil::check_destination(out, &[&args.file])?;
     }
-    let input = super::InputFile::open(&args.file)?;
-    let coach = Coach::new(Rubric::builtin(), None, args.engine.settings());
+    let input = rehearse::coach::input::InputFile::open(&args.file)?;
+    let coach = Coach::with_rubric(None, None, args.engine.settings())?;
     let name = args.file.display().to_string();
-    let (bar, progress) = progress_bar(&input.path);
+    let (bar, progress) = rehearse::ui::progress::transcription_bar(&input.path);
     let (t, notes) = coach.transcribe_file(&input.path, &name, progress)?;
     drop(bar);
     for note in &notes {

@@ -75,6 +75,39 @@ pub fn read_transcript(path: &Path, name: &str) -> Result<Transcript, CoachError
     })
 }
 
+/// An input named on the command line; `-` is standard input, copied to a temporary
+/// file (removed when this is dropped) so every reader, any audio format included,
+/// works on it.
+pub struct InputFile {
+    pub path: std::path::PathBuf,
+    _stdin_copy: Option<tempfile::TempPath>,
+}
+
+impl InputFile {
+    pub fn open(arg: &Path) -> Result<InputFile, CoachError> {
+        if arg != Path::new("-") {
+            return Ok(InputFile {
+                path: arg.to_path_buf(),
+                _stdin_copy: None,
+            });
+        }
+        let read = |source| CoachError::Read {
+            name: "standard input".into(),
+            source,
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix("rehearse-stdin.")
+            .tempfile()
+            .map_err(read)?;
+        std::io::copy(&mut std::io::stdin().lock(), &mut tmp).map_err(read)?;
+        let path = tmp.into_temp_path();
+        Ok(InputFile {
+            path: path.to_path_buf(),
+            _stdin_copy: Some(path),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -105,8 +105,22 @@ impl Coach {
         }
     }
 
+    /// A coach with the rubric of `rubric_file` (the built-in one when `None`).
+    pub fn with_rubric(
+        rubric_file: Option<&Path>,
+        encoder: Option<Arc<StaticEncoder>>,
+        settings: RecogniserSettings,
+    ) -> Result<Coach, crate::analysis::rubric::RubricError> {
+        Ok(Coach::new(Rubric::load(rubric_file)?, encoder, settings))
+    }
+
     pub fn rubric(&self) -> &Rubric {
         &self.rubric
+    }
+
+    /// The encoder as the analysis takes it.
+    pub fn sentence_encoder(&self) -> Option<&dyn SentenceEncoder> {
+        self.encoder.as_deref().map(|e| e as &dyn SentenceEncoder)
     }
 
     pub fn encoder(&self) -> Option<&StaticEncoder> {

@@ -23,6 +23,29 @@ pub enum CorpusError {
     Parse { path: PathBuf, message: String },
     #[error("{path}: no dev-*.json or *.json answers found")]
     Empty { path: PathBuf },
+    #[error("no {what} has a rendering <id>.wav in {audio} (scripts/make-fixtures writes them)")]
+    NoRenderings { what: &'static str, audio: PathBuf },
+}
+
+/// The items that have a spoken rendering `audio/<id>.wav` and pass `keep`; an error
+/// naming `what` they are when none has.
+pub fn rendered(
+    items: Vec<Item>,
+    audio: &Path,
+    what: &'static str,
+    keep: impl Fn(&Item) -> bool,
+) -> Result<Vec<Item>, CorpusError> {
+    let found: Vec<Item> = items
+        .into_iter()
+        .filter(|i| keep(i) && audio.join(format!("{}.wav", i.id)).is_file())
+        .collect();
+    if found.is_empty() {
+        return Err(CorpusError::NoRenderings {
+            what,
+            audio: audio.to_path_buf(),
+        });
+    }
+    Ok(found)
 }
 
 /// One labeled answer (schema in the corpus README).
@@ -367,6 +390,25 @@ pub fn markdown(acc: &PhaseAccuracy) -> String {
 pub struct SecondLabels {
     pub id: String,
     pub phases: Vec<String>,
+}
+
+/// The agreement table (answer, words, agreement) and the overall figure, in Markdown.
+pub fn agreement_markdown(rows: &[(String, usize, usize)]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("| answer | words | agreement |\n|---|---:|---:|\n");
+    for (id, words, agreed) in rows {
+        let share = 100.0 * *agreed as f64 / (*words).max(1) as f64;
+        let _ = writeln!(out, "| {id} | {words} | {share:.1}% |");
+    }
+    let words: usize = rows.iter().map(|r| r.1).sum();
+    let agreed: usize = rows.iter().map(|r| r.2).sum();
+    let _ = writeln!(
+        out,
+        "\nWord-level agreement over {} answers ({words} words): **{:.1}%**",
+        rows.len(),
+        100.0 * agreed as f64 / words.max(1) as f64
+    );
+    out
 }
 
 /// Word-level agreement between the authors' labels and a second labeller's: per

@@ -75,6 +75,36 @@ pub struct PromptResult {
     pub seconds: f64,
 }
 
+/// The comparison of prompts as a Markdown table.
+pub fn markdown(results: &[PromptResult]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "| prompt | answers | filled-pause recall (um/uh/er) | marker recall (like, you know, …) | content WER | decode s |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    for r in results {
+        let label = if r.prompt.is_empty() {
+            "(none)".to_string()
+        } else {
+            format!("\"{}\"", r.prompt)
+        };
+        let t = &r.recall;
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {:.0}% ({}/{}) | {:.0}% ({}/{}) | {:.1}% | {:.1} |",
+            r.answers,
+            t.filled_recall() * 100.0,
+            t.found_filled,
+            t.expected_filled,
+            t.marker_recall() * 100.0,
+            t.found_markers,
+            t.expected_markers,
+            r.content_wer * 100.0,
+            r.seconds
+        );
+    }
+    out
+}
+
 /// Filler recall and content WER for each initial prompt, on the items' renderings
 /// `audio/<id>.wav` (items without one are left out), scored by `coach`.
 pub fn compare_prompts(

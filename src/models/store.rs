@@ -253,6 +253,31 @@ pub enum InstallState {
     },
 }
 
+impl InstallState {
+    /// One word for a listing ("verified": the published bytes, checksum computed).
+    pub fn label(&self) -> &'static str {
+        match self {
+            InstallState::Missing => "-",
+            InstallState::Downloaded => "verified",
+            InstallState::Imported => "imported",
+            InstallState::Present => "installed",
+            InstallState::Corrupt { .. } => "DAMAGED",
+        }
+    }
+}
+
+/// A row of `rehearse model list`: a known model (or the sentence encoder) and what
+/// is on disk for it.
+#[derive(Debug, Clone)]
+pub struct ListedModel {
+    pub name: String,
+    pub state: InstallState,
+    pub size: Option<u64>,
+    pub checksum: String,
+    pub about: String,
+    pub is_default: bool,
+}
+
 /// The model a run will use, with the reason it was chosen.
 #[derive(Debug, Clone)]
 pub struct ResolvedModel {
@@ -352,6 +377,38 @@ impl ModelStore {
     /// The sentence encoder's state: every file present with its size and SHA-256
     /// (`full`: computed now; otherwise once per version of each file, as for
     /// [`Self::check`]), or what is wrong.
+    /// Every known model and the sentence encoder, with their states (checksums
+    /// computed when `verify`).
+    pub fn listing(&self, verify: bool) -> Vec<ListedModel> {
+        let mut rows: Vec<ListedModel> = self
+            .manifest
+            .models
+            .iter()
+            .map(|spec| ListedModel {
+                name: spec.name.clone(),
+                state: if verify {
+                    self.verify(spec)
+                } else {
+                    self.quick_state(spec)
+                },
+                size: spec.size,
+                checksum: spec.sha1.clone().unwrap_or_else(|| "-".into()),
+                about: spec.about.clone(),
+                is_default: spec.name == self.manifest.default,
+            })
+            .collect();
+        let enc = &self.manifest.encoder;
+        rows.push(ListedModel {
+            name: enc.name.clone(),
+            state: self.encoder_state(verify),
+            size: Some(enc.files.iter().map(|f| f.size).sum()),
+            checksum: "(sha256 per file in models/manifest.json)".into(),
+            about: enc.about.clone(),
+            is_default: false,
+        });
+        rows
+    }
+
     pub fn encoder_state(&self, full: bool) -> InstallState {
         let dir = self.encoder_dir();
         let mut stamps = self.stamps();

@@ -12,6 +12,9 @@ use std::io::{self, Write};
 
 use crate::analysis::{Analysis, Phase};
 
+/// m:ss, as every report and screen writes a length of time.
+pub use crate::analysis::checks::clock;
+
 /// An output format for a report.
 pub trait ReportFormat {
     fn render(&self, analysis: &Analysis, out: &mut dyn Write) -> io::Result<()>;

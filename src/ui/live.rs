@@ -13,6 +13,7 @@ use crossterm::terminal::{self, ClearType};
 use crossterm::{cursor, execute, queue};
 
 use crate::analysis::checks::clock;
+use crate::ui::recording::Frame;
 
 /// What the speaker asked for with a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +100,8 @@ pub struct LiveScreen {
     /// The terminal size at the last draw: a change means a full redraw, so no line of
     /// the old layout stays behind.
     drawn_at: Option<(u16, u16)>,
+    /// The headline drawn last: a new one rings the bell.
+    headline: Option<String>,
 }
 
 /// The smallest terminal the live screen is laid out for.
@@ -144,6 +147,7 @@ impl LiveScreen {
             confirming_discard: false,
             quiet_since_start: true,
             drawn_at: None,
+            headline: None,
         })
     }
 
@@ -199,7 +203,7 @@ impl LiveScreen {
 
     /// Redraws the screen (about ten times a second); all of it after a resize. Below
     /// 80x24 it asks for a larger terminal instead (recording goes on).
-    pub fn draw(&mut self, seconds: f64, level: f32, cue: &str) -> io::Result<()> {
+    pub fn draw(&mut self, seconds: f64, level: f32, frame: &Frame) -> io::Result<()> {
         let size = terminal::size().unwrap_or((MIN_COLS, MIN_ROWS));
         if self.drawn_at != Some(size) {
             queue!(self.out, terminal::Clear(ClearType::All))?;
@@ -219,30 +223,39 @@ impl LiveScreen {
         self.line(1, 0, "")?;
 
         let b = band(seconds, self.min_s, self.max_s);
-        let color = match b {
-            Band::Early => Color::White,
-            Band::In => Color::Green,
-            Band::WrapUp => Color::Yellow,
-            Band::Over => Color::Red,
-        };
-        let rows = big_clock(seconds);
-        let glyph_width = rows[0].chars().count() as u16;
-        let left = width.saturating_sub(glyph_width) / 2;
-        self.fg(color)?;
-        for (i, row) in rows.iter().enumerate() {
-            self.line(2 + i as u16, left, row)?;
+        if frame.show_timer {
+            let color = match b {
+                Band::Early => Color::White,
+                Band::In => Color::Green,
+                Band::WrapUp => Color::Yellow,
+                Band::Over => Color::Red,
+            };
+            let rows = big_clock(seconds);
+            let glyph_width = rows[0].chars().count() as u16;
+            let left = width.saturating_sub(glyph_width) / 2;
+            self.fg(color)?;
+            for (i, row) in rows.iter().enumerate() {
+                self.line(2 + i as u16, left, row)?;
+            }
+            queue!(self.out, ResetColor)?;
+            // The same time as text, for screen readers and terminal captures.
+            let status = match b {
+                Band::Early => "",
+                Band::In => "  · in the band",
+                Band::WrapUp => "  · wrap up",
+                Band::Over => "  · over time",
+            };
+            let summary = format!("{} recorded  ·  {}{status}", clock(seconds), self.band_text);
+            let col = width.saturating_sub(summary.chars().count() as u16) / 2;
+            self.line(8, col, &summary)?;
+        } else {
+            for r in 2..8 {
+                self.line(r, 0, "")?;
+            }
+            let hidden = "timer hidden: stop when you think you are done";
+            let col = width.saturating_sub(hidden.chars().count() as u16) / 2;
+            self.line(8, col, hidden)?;
         }
-        queue!(self.out, ResetColor)?;
-        // The same time as text, for screen readers and terminal captures.
-        let status = match b {
-            Band::Early => "",
-            Band::In => "  · in the band",
-            Band::WrapUp => "  · wrap up",
-            Band::Over => "  · over time",
-        };
-        let summary = format!("{} recorded  ·  {}{status}", clock(seconds), self.band_text);
-        let col = width.saturating_sub(summary.chars().count() as u16) / 2;
-        self.line(8, col, &summary)?;
         self.line(9, 0, "")?;
 
         let cells = 40usize;
@@ -267,11 +280,26 @@ impl LiveScreen {
         } else {
             self.line(11, 0, "")?;
         }
-        self.line(12, 0, "")?;
-        if cue.is_empty() {
+        if frame.headline != self.headline {
+            if frame.headline.is_some() && self.headline.is_some() {
+                queue!(self.out, Print("\x07"))?; // a phase switch: the bell
+            }
+            self.headline = frame.headline.clone();
+        }
+        match &frame.headline {
+            Some(h) => {
+                let col = width.saturating_sub(h.chars().count() as u16) / 2;
+                self.fg(Color::Cyan)?;
+                queue!(self.out, SetAttribute(Attribute::Bold))?;
+                self.line(12, col, h)?;
+                queue!(self.out, SetAttribute(Attribute::Reset), ResetColor)?;
+            }
+            None => self.line(12, 0, "")?,
+        }
+        if frame.cue.is_empty() {
             self.line(13, 0, "")?;
         } else {
-            let text = format!("→ {cue}");
+            let text = format!("→ {}", frame.cue);
             let col = width.saturating_sub(text.chars().count() as u16) / 2;
             queue!(self.out, SetAttribute(Attribute::Bold))?;
             self.line(13, col, &text)?;

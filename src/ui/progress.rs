@@ -1,0 +1,261 @@
+//! Progress on standard error while something long runs: a batch's overall bar and
+//! worker lines, a download's byte bar, a transcription's percentage. Drawn only for a
+//! person watching a terminal (`interactive`); a log gets plain lines or nothing.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::analysis::InputKind;
+use crate::analysis::checks::clock;
+use crate::batch::{Event, Status};
+use crate::coach::Progress;
+
+/// Whether to draw progress bars: only for a person watching a terminal.
+pub fn interactive() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// Progress: an overall bar and a line per worker on a terminal; a line per finished
+/// file (and nothing else) when stderr is a log.
+pub struct BatchProgress {
+    multi: Option<MultiProgress>,
+    overall: ProgressBar,
+    workers: Vec<ProgressBar>,
+    total: usize,
+    done: usize,
+    audio_s_done: f64,
+    /// Audio actually transcribed in this run (not reused), for the throughput line.
+    pub audio_s_scored: f64,
+}
+
+impl BatchProgress {
+    pub fn new(total: usize, jobs: usize) -> BatchProgress {
+        if !interactive() {
+            return BatchProgress {
+                multi: None,
+                overall: ProgressBar::hidden(),
+                workers: Vec::new(),
+                total,
+                done: 0,
+                audio_s_done: 0.0,
+                audio_s_scored: 0.0,
+            };
+        }
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+        let overall = multi.add(ProgressBar::new(total as u64));
+        overall.set_style(
+            ProgressStyle::with_template(
+                "{bar:30.cyan/blue} {pos}/{len} files · {msg} · {elapsed} elapsed, ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        overall.enable_steady_tick(Duration::from_millis(250));
+        let workers = (0..jobs)
+            .map(|i| {
+                let bar = multi.add(ProgressBar::new(100));
+                bar.set_style(
+                    ProgressStyle::with_template("  worker {prefix}: {wide_msg} {pos:>3}%")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                bar.set_prefix((i + 1).to_string());
+                bar.set_message("waiting");
+                bar
+            })
+            .collect();
+        BatchProgress {
+            multi: Some(multi),
+            overall,
+            workers,
+            total,
+            done: 0,
+            audio_s_done: 0.0,
+            audio_s_scored: 0.0,
+        }
+    }
+
+    pub fn event(&mut self, event: &Event) {
+        match event {
+            Event::Started {
+                worker,
+                rel,
+                audio_s,
+            } => {
+                if let Some(bar) = self.workers.get(*worker) {
+                    bar.set_position(0);
+                    bar.set_message(format!("{} ({})", rel.display(), clock(*audio_s)));
+                }
+            }
+            Event::Progress { worker, percent } => {
+                if let Some(bar) = self.workers.get(*worker) {
+                    bar.set_position((*percent).clamp(0, 100) as u64);
+                }
+            }
+            Event::Finished {
+                worker,
+                row,
+                audio_s,
+                ..
+            } => {
+                self.done += 1;
+                self.audio_s_done += audio_s;
+                if row.status == Status::Ok && !row.reused {
+                    self.audio_s_scored += audio_s;
+                }
+                let what = match (row.status, row.reused) {
+                    (Status::Error, _) => format!("failed: {}", row.error.replace('\n', " ")),
+                    (Status::Ok, true) => "up to date".to_string(),
+                    (Status::Ok, false) => format!("score {}", row.score.unwrap_or(0)),
+                };
+                if let Some(bar) = worker.and_then(|w| self.workers.get(w)) {
+                    bar.set_position(0);
+                    bar.set_message("waiting");
+                }
+                if self.multi.is_some() {
+                    self.overall.set_position(self.done as u64);
+                    self.overall
+                        .set_message(format!("{} audio", clock(self.audio_s_done)));
+                    if row.status == Status::Error {
+                        self.overall
+                            .println(format!("failed: {}", row.error.replace('\n', " ")));
+                    }
+                } else {
+                    eprintln!(
+                        "[{}/{}] {:<10} {} ({} audio)",
+                        self.done,
+                        self.total,
+                        what,
+                        row.path,
+                        clock(*audio_s)
+                    );
+                }
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        for bar in &self.workers {
+            bar.finish_and_clear();
+        }
+        self.overall.finish_and_clear();
+        if let Some(m) = &self.multi {
+            let _ = m.clear();
+        }
+    }
+}
+
+/// Audio longer than this gets a progress bar.
+const PROGRESS_MIN_SECONDS: f64 = 5.0;
+
+/// A progress bar for transcribing `file`, when someone is watching and it is a
+/// recording long enough to wait for (or of unknown length). Dropping the guard
+/// clears the bar (whisper.cpp keeps the callback, so it cannot).
+pub fn transcription_bar(file: &Path) -> (BarGuard, Progress) {
+    let audio = crate::coach::input::kind_of(file).is_ok_and(|k| k == InputKind::Audio);
+    let seconds = crate::audio::duration_hint(file);
+    if !audio || !interactive() || seconds.is_some_and(|s| s <= PROGRESS_MIN_SECONDS) {
+        return (BarGuard(None), None);
+    }
+    let bar = ProgressBar::new(100);
+    bar.set_style(
+        ProgressStyle::with_template("transcribing {bar:30} {pos:>3}% {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let shown = bar.clone();
+    (
+        BarGuard(Some(bar)),
+        Some(Box::new(move |p: i32| {
+            shown.set_position(p.clamp(0, 100) as u64)
+        })),
+    )
+}
+
+/// Clears its progress bar when dropped.
+pub struct BarGuard(Option<ProgressBar>);
+
+impl Drop for BarGuard {
+    fn drop(&mut self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// A byte progress bar per downloaded file, drawn only for a person watching a
+/// terminal; each file's URL is printed as it starts.
+#[derive(Default)]
+pub struct Downloads {
+    current: std::cell::RefCell<Option<(String, ProgressBar)>>,
+}
+
+impl Downloads {
+    pub fn show(&self, url: &str, done: u64, total: Option<u64>) {
+        let mut current = self.current.borrow_mut();
+        if current.as_ref().is_none_or(|(u, _)| u != url) {
+            if let Some((_, bar)) = current.take() {
+                bar.finish_and_clear();
+            }
+            eprintln!("downloading {url}");
+            *current = Some((url.to_string(), byte_bar(total.unwrap_or(0))));
+        }
+        if let Some((_, bar)) = current.as_ref() {
+            if let Some(t) = total {
+                bar.set_length(t);
+            }
+            bar.set_position(done);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some((_, bar)) = self.current.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A byte progress bar, drawn only for a person watching a terminal.
+fn byte_bar(len: u64) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if interactive() {
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+/// Loads the store's sentence encoder, building its token table first (said on
+/// stderr, with a progress bar) when it has not been built yet.
+pub fn load_encoder(
+    store: &crate::models::ModelStore,
+) -> Result<crate::embed::StaticEncoder, crate::embed::EncoderError> {
+    use crate::embed::StaticEncoder;
+    let building = StaticEncoder::needs_build(store)
+        && !matches!(
+            store.encoder_state(false),
+            crate::models::InstallState::Missing
+        );
+    if building {
+        eprintln!(
+            "building the sentence encoder's token table in {} (once; about a minute)",
+            store.encoder_dir().display()
+        );
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if !(building && interactive()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let enc = StaticEncoder::from_store(store, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    enc
+}

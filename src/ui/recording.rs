@@ -1,0 +1,220 @@
+//! Recording one round (a practice take or a drill round) in front of the speaker:
+//! the full-screen live view for a person at a large enough terminal, plain lines
+//! otherwise. What the round shows besides the level (the timer, a headline such as a
+//! drill's phase and countdown, the cue) comes from its [`Guide`].
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::analysis::checks::clock;
+use crate::audio::recorder::Tick;
+use crate::coach::Coach;
+use crate::rehearsal::{RehearsalError, Take};
+use crate::ui::live::{KeyAction, LiveScreen};
+
+/// What the screen shows at one moment of a round.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Frame {
+    /// Whether the elapsed time is shown (a clock drill hides it).
+    pub show_timer: bool,
+    /// A line above the cue, e.g. a drill's phase and its countdown; a change of
+    /// headline rings the terminal bell.
+    pub headline: Option<String>,
+    /// The one cue (or prompt) for the speaker; empty for none.
+    pub cue: String,
+}
+
+/// Decides what a round shows, from the seconds recorded and the live cue that the
+/// transcript so far gives.
+pub trait Guide {
+    fn frame(&mut self, seconds: f64, live_cue: &str) -> Frame;
+}
+
+/// Practice: the timer and the live cue.
+pub struct PracticeGuide;
+
+impl Guide for PracticeGuide {
+    fn frame(&mut self, _seconds: f64, live_cue: &str) -> Frame {
+        Frame {
+            show_timer: true,
+            headline: None,
+            cue: live_cue.to_string(),
+        }
+    }
+}
+
+/// How a round ended, from the speaker's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundEnd {
+    /// Recorded to the end: report it.
+    Recorded,
+    /// `r` on the live screen: throw it away and record again.
+    Restart,
+    /// Esc/q confirmed: throw it away and quit.
+    Discard,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingError {
+    #[error("cannot draw the live screen (set REHEARSE_PLAIN=1 for plain lines): {0}")]
+    Screen(#[source] std::io::Error),
+    #[error(transparent)]
+    Rehearsal(#[from] RehearsalError),
+}
+
+/// What every round of one run shares.
+pub struct Round<'a> {
+    pub coach: &'a Coach,
+    pub stop: &'a AtomicBool,
+    pub max_seconds: Option<f64>,
+    /// The full-screen view ([`wants_live_screen`]) or plain lines.
+    pub live: bool,
+    pub color: bool,
+}
+
+/// Writes to standard error, never failing: after SIGHUP the terminal is gone, and
+/// finishing a take must not die on a message nobody can read.
+fn say(text: std::fmt::Arguments) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// Full screen only for a person at a terminal of at least 80x24; otherwise plain
+/// lines (logs, pipes, CI, a small terminal, which is told why).
+pub fn wants_live_screen() -> bool {
+    let tty = std::io::stdin().is_terminal()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("REHEARSE_PLAIN").is_none();
+    if tty && !crate::ui::live::fits() {
+        say(format_args!(
+            "note: the live screen needs a terminal of at least {}x{}; showing plain lines (enlarge the terminal for the live screen)",
+            crate::ui::live::MIN_COLS,
+            crate::ui::live::MIN_ROWS
+        ));
+        return false;
+    }
+    tty
+}
+
+/// Records `take` until the stop (Enter, Ctrl-C, a signal, the length limit), showing
+/// what `guide` says.
+pub fn record(
+    take: &mut Take,
+    round: &Round,
+    guide: &mut dyn Guide,
+) -> Result<RoundEnd, RecordingError> {
+    if round.live {
+        record_live(take, round, guide)
+    } else {
+        record_plain(take, round, guide)
+    }
+}
+
+fn level_bar(level: f32) -> String {
+    // dBFS from -60 to 0 over 10 cells: a dead mic shows nothing in the first second.
+    let db = 20.0 * level.max(1e-6).log10();
+    let cells = (((db + 60.0) / 6.0).clamp(0.0, 10.0)) as usize;
+    format!("{}{}", "▮".repeat(cells), "·".repeat(10 - cells))
+}
+
+/// Plain lines: a status line redrawn in place on a terminal, one line every 5 s in a
+/// log; a new headline (a drill's phase switch) gets a line of its own, with the time.
+fn record_plain(
+    take: &mut Take,
+    round: &Round,
+    guide: &mut dyn Guide,
+) -> Result<RoundEnd, RecordingError> {
+    let rubric = round.coach.rubric();
+    let (device, rate, channels) = take.device();
+    let tty = std::io::stderr().is_terminal();
+    say(format_args!(
+        "recording take {} from {device} ({rate} Hz, {channels} ch). Speak your answer; press Enter (or Ctrl-C) to stop.",
+        take.id
+    ));
+    let band = format!(
+        "{}–{}",
+        clock(rubric.targets.duration_min_s),
+        clock(rubric.targets.duration_max_s)
+    );
+    let mut last_plain = -5.0;
+    let mut headline: Option<String> = None;
+    let mut on_tick = |t: Tick, cue: &str| {
+        let frame = guide.frame(t.seconds, cue);
+        if frame.headline.is_some() && frame.headline != headline {
+            headline = frame.headline.clone();
+            let text = headline.as_deref().unwrap_or_default();
+            let at = if frame.show_timer {
+                format!("{} ", clock(t.seconds))
+            } else {
+                String::new()
+            };
+            let bell = if tty { "\x07" } else { "" };
+            say(format_args!(
+                "{}{bell}{at}{text}",
+                if tty { "\r\x1b[2K" } else { "" }
+            ));
+        }
+        let time = if frame.show_timer {
+            format!("{}  target {band}", clock(t.seconds))
+        } else {
+            "timer hidden".to_string()
+        };
+        if tty {
+            let _ = write!(
+                std::io::stderr(),
+                "\r\x1b[2K● {time}  level {}  {}",
+                level_bar(t.level),
+                frame.cue
+            );
+            let _ = std::io::stderr().flush();
+        } else if t.seconds - last_plain >= 5.0 {
+            last_plain = t.seconds;
+            let what = if frame.show_timer {
+                format!("{} recorded", clock(t.seconds))
+            } else {
+                "recording".to_string()
+            };
+            say(format_args!("{what}, level {}", level_bar(t.level)));
+        }
+    };
+    take.record(round.coach, round.stop, round.max_seconds, &mut on_tick)?;
+    if tty {
+        say(format_args!(""));
+    }
+    Ok(RoundEnd::Recorded)
+}
+
+fn record_live(
+    take: &mut Take,
+    round: &Round,
+    guide: &mut dyn Guide,
+) -> Result<RoundEnd, RecordingError> {
+    let rubric = round.coach.rubric();
+    let title = format!("rehearse · take {} · {}", take.id, take.device().0);
+    let mut screen = LiveScreen::enter(
+        title,
+        rubric.targets.duration_min_s,
+        rubric.targets.duration_max_s,
+        round.color,
+    )
+    .map_err(RecordingError::Screen)?;
+    let mut action = None;
+    let stop: &AtomicBool = round.stop;
+    let mut on_tick = |t: Tick, cue: &str| {
+        if let Some(a) = screen.poll_keys() {
+            action = Some(a);
+            stop.store(true, Ordering::Relaxed);
+        }
+        let frame = guide.frame(t.seconds, cue);
+        if let Err(e) = screen.draw(t.seconds, t.level, &frame) {
+            log::debug!("drawing the live screen: {e}");
+        }
+    };
+    let r = take.record(round.coach, round.stop, round.max_seconds, &mut on_tick);
+    drop(screen);
+    r?;
+    Ok(match action {
+        Some(KeyAction::Restart) => RoundEnd::Restart,
+        Some(KeyAction::Discard) => RoundEnd::Discard,
+        _ => RoundEnd::Recorded,
+    })
+}
