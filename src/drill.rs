@@ -121,14 +121,12 @@ impl Plan {
                 slot
             })
             .collect();
-        let t = &rubric.targets;
+        // The plan's length, give or take the slot tolerance: 2:00–3:00 for 2:30.
+        let tolerance = rubric.drills.slot_tolerance;
         Plan {
             kind: DrillKind::Star,
             length_s,
-            band_s: (
-                t.duration_min_s.min(length_s),
-                t.duration_max_s.max(length_s),
-            ),
+            band_s: (length_s * (1.0 - tolerance), length_s * (1.0 + tolerance)),
             slots,
         }
     }
@@ -209,7 +207,8 @@ pub fn judge(plan: &Plan, report: &Report, rubric: &Rubric) -> RoundResult {
             .iter()
             .filter(|s| phases.contains(&s.phase))
             .map(|s| (s.end - s.start).max(0.0))
-            .sum()
+            .sum::<f64>()
+            + 0.0 // an empty sum is -0.0
     };
     let slots: Vec<SlotResult> = plan
         .slots

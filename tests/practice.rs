@@ -823,3 +823,155 @@ fn a_device_lost_mid_take_keeps_and_scores_the_audio_so_far() {
     assert!(take.join("report.json").is_file(), "{err}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("score"));
 }
+
+/// Parses "m:ss" at the start of a line.
+fn leading_clock(line: &str) -> Option<f64> {
+    let (m, rest) = line.split_once(':')?;
+    let s = rest.get(..2)?;
+    Some(m.trim().parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?)
+}
+
+/// The drills through the real capture path at real-time pace, in plain mode: a star
+/// round (a 20 s plan) announces each part at its planned time and is judged and saved
+/// as a round; clock rounds hide the time and report against the band and the round
+/// before; `takes` and `drill history` show the rounds.
+#[test]
+fn drill_rounds_run_through_pulseaudio_and_are_kept_as_takes() {
+    let _serial = serial();
+    let Some((dir, _wav, raw)) = clip_raw() else {
+        return;
+    };
+    if Pulse::start(&raw).is_none() {
+        return;
+    }
+    let takes = dir.path().join("takes");
+    let takes_arg = takes.to_str().expect("utf8");
+    // Each round hears the clip from its start (a fresh test microphone).
+    let run = |args: &[&str]| {
+        let pulse = Pulse::start(&raw).expect("pulseaudio");
+        let out = pulse
+            .command(args)
+            .args(["--takes-dir", takes_arg])
+            .output()
+            .expect("run rehearse");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        (stdout, stderr)
+    };
+    let (stdout, stderr) = run(&[
+        "drill",
+        "star",
+        "--length",
+        "0:20",
+        "--max-seconds",
+        "22",
+        "--threads",
+        "1",
+    ]);
+    // Each part is announced once, in order, at its planned start (20 s split 15/10/25/50%).
+    let parts = [
+        ("SITUATION · part 1 of 4", 0.0),
+        ("TASK · part 2 of 4", 3.0),
+        ("FAILURE AND RESPONSE · part 3 of 4", 5.0),
+        ("LEARNING · part 4 of 4", 10.0),
+        ("TIME", 20.0),
+    ];
+    let mut last = 0;
+    for (headline, planned) in parts {
+        let lines: Vec<(usize, &str)> = stderr
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| {
+                l.split_once(' ')
+                    .is_some_and(|(_, r)| r.starts_with(&format!("{headline}:")))
+            })
+            .collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{headline} announced {} times: {stderr}",
+            lines.len()
+        );
+        let (at, line) = lines[0];
+        assert!(at >= last, "{headline} out of order: {stderr}");
+        last = at;
+        let t = leading_clock(line).expect("a time");
+        assert!(
+            (t - planned).abs() <= 1.0,
+            "{headline} at {t} s, planned {planned}: {line}"
+        );
+    }
+    assert!(
+        stderr.contains("What did you change afterwards"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("star drill · 0:1") && stdout.contains("short of 0:16"),
+        "{stdout}"
+    );
+    for part in ["situation", "task", "failure and response", "learning"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(part) && l.contains(" s")),
+            "{part}: {stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("score"),
+        "the full report follows: {stdout}"
+    );
+    let round_dir = take_dirs(&takes).pop().expect("a take");
+    let round: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(round_dir.join("drill.json")).expect("drill.json beside the take"),
+    )
+    .expect("json");
+    assert_eq!(round["kind"], "star");
+    assert_eq!(round["plan"]["slots"].as_array().map(Vec::len), Some(4));
+    let spoken = round["result"]["length_s"].as_f64().expect("length");
+    assert!((10.0..=23.0).contains(&spoken), "{spoken}");
+    assert!(round_dir.join("report.json").is_file() && round_dir.join("audio.wav").is_file());
+
+    // Clock rounds: no time is shown while recording; the result is against 2:00–3:00.
+    for max in ["12", "10"] {
+        let (stdout, stderr) = run(&["drill", "clock", "--max-seconds", max, "--threads", "1"]);
+        assert!(
+            !stderr.contains(" recorded, level"),
+            "the time leaked: {stderr}"
+        );
+        assert!(stderr.contains("recording, level"), "{stderr}");
+        assert!(
+            stdout.contains("clock drill · 0:1") && stdout.contains("short of 2:00"),
+            "{stdout}"
+        );
+        assert_eq!(
+            stdout.contains("since the last round: length"),
+            max == "10",
+            "{stdout}"
+        );
+    }
+    let (listing, _) = run(&["takes"]);
+    assert_eq!(
+        listing.lines().filter(|l| l.contains(" star ")).count(),
+        1,
+        "{listing}"
+    );
+    assert_eq!(
+        listing.lines().filter(|l| l.contains(" clock ")).count(),
+        2,
+        "{listing}"
+    );
+    let (history, _) = run(&["drill", "history"]);
+    assert!(
+        history.contains("star: 1 round\n") && history.contains("clock: 2 rounds"),
+        "{history}"
+    );
+    assert!(
+        history.contains("you stop") && history.contains("early on average"),
+        "{history}"
+    );
+    assert!(history.contains("streak    0 on target"), "{history}");
+}

@@ -9,7 +9,6 @@ use clap::Args;
 
 use rehearse::batch::{self, BatchConfig, Shard, Status, SummaryFormat};
 use rehearse::coach::Coach;
-use rehearse::report::clock;
 
 use super::EngineArgs;
 
@@ -115,30 +114,15 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let outcome = batch::run(&coach, &inputs, &cfg, &mut |e| display.event(e))?;
     display.finish();
 
-    let wall = started.elapsed().as_secs_f64();
-    let failed = outcome.failed();
-    let reused = outcome.reused();
-    let scored = outcome.rows.len() - failed - reused;
-    eprintln!(
-        "{scored} scored, {reused} up to date, {failed} failed of {} files; {} of audio in {} ({:.1} audio min per wall min) -> {}",
-        outcome.rows.len(),
-        clock(display.audio_s_scored),
-        clock(wall),
-        if wall > 0.0 {
-            display.audio_s_scored / wall
-        } else {
-            0.0
-        },
-        outcome.summary_path.display()
+    eprint!(
+        "{}",
+        display.outcome(&outcome, started.elapsed().as_secs_f64())
     );
-    if failed > 0 {
-        eprintln!("failed:");
-        for row in outcome.rows.iter().filter(|r| r.status == Status::Error) {
-            eprintln!("  {}", row.error.replace('\n', "\n  "));
-        }
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(if outcome.failed() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub fn merge(args: MergeArgs) -> Result<ExitCode> {

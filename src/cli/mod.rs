@@ -18,7 +18,6 @@ mod practice;
 mod score;
 mod transcribe;
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -121,27 +120,11 @@ pub struct EncoderArgs {
     pub no_encoder: bool,
 }
 
-/// The sentence encoder, when it is installed and wanted. When it is not installed
-/// (or damaged), says so on stderr with the fix and goes on with cues alone.
+/// The sentence encoder, unless `--no-encoder` (see `ui::progress::encoder`).
 pub fn load_encoder(args: &EncoderArgs) -> Option<std::sync::Arc<rehearse::embed::StaticEncoder>> {
-    if args.no_encoder {
-        return None;
-    }
-    let store = rehearse::models::ModelStore::discover();
-    let started = std::time::Instant::now();
-    match rehearse::ui::progress::load_encoder(&store) {
-        Ok(enc) => {
-            log::info!(
-                "sentence encoder loaded in {:.2} s",
-                started.elapsed().as_secs_f64()
-            );
-            Some(std::sync::Arc::new(enc))
-        }
-        Err(e) => {
-            eprintln!("note: phases labelled from cue phrases alone: {e}");
-            None
-        }
-    }
+    (!args.no_encoder)
+        .then(rehearse::ui::progress::encoder)
+        .flatten()
 }
 
 fn init_logging(verbose: u8) {
@@ -160,25 +143,6 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
-/// How what goes to standard output is drawn, decided once per run and handed to
-/// every renderer: `--color always|never` wins; `auto` colours only a terminal, and
-/// not with NO_COLOR set or TERM=dumb. Reports wrap at the terminal's width.
-fn stdout_style(choice: ColorChoice) -> rehearse::report::TerminalStyle {
-    let tty = std::io::stdout().is_terminal();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-    let width = crossterm::terminal::size()
-        .ok()
-        .filter(|_| tty)
-        .map_or(78, |(cols, _)| usize::from(cols).saturating_sub(2));
-    let color = match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => tty && !no_color && !dumb,
-    };
-    rehearse::report::TerminalStyle { color, width }
-}
-
 /// Parses, tunes the allocator (`tune_allocator`, see main.rs) and dispatches.
 pub fn main(tune_allocator: fn()) -> ExitCode {
     let cli = Cli::parse();
@@ -186,7 +150,12 @@ pub fn main(tune_allocator: fn()) -> ExitCode {
         tune_allocator();
     }
     init_logging(cli.verbose);
-    let style = stdout_style(cli.color);
+    // Decided once per run and handed to every renderer.
+    let style = rehearse::report::TerminalStyle::for_stdout(match cli.color {
+        ColorChoice::Always => Some(true),
+        ColorChoice::Never => Some(false),
+        ColorChoice::Auto => None,
+    });
     let command = cli
         .command
         .unwrap_or_else(|| Command::Practice(practice::PracticeArgs::default()));

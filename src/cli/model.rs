@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Subcommand;
 
-use rehearse::models::{ImportTarget, InstallError, InstallState, Installed, ModelStore};
+use rehearse::models::{ImportTarget, InstallError, Installed, ModelStore};
 
 #[derive(Subcommand, Debug)]
 pub enum ModelCommand {
@@ -43,41 +43,11 @@ pub enum ModelCommand {
     },
 }
 
-fn human(bytes: u64) -> String {
-    format!("{:.0} MiB", bytes as f64 / 1024.0 / 1024.0)
-}
-
 pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
     let store = ModelStore::discover();
     match cmd {
         ModelCommand::List { verify } => {
-            println!(
-                "models directory: {} ({})",
-                store.dir.display(),
-                store.dir_reason
-            );
-            println!(
-                "{:<16} {:<11} {:>8}  {:<40}  about",
-                "name", "state", "size", "sha1 (published)"
-            );
-            for m in store.listing(verify) {
-                let size = m.size.map(human).unwrap_or_else(|| "?".into());
-                let default = if m.is_default { " (default)" } else { "" };
-                println!(
-                    "{:<16} {:<11} {:>8}  {:<40}  {}{default}",
-                    m.name,
-                    m.state.label(),
-                    size,
-                    m.checksum,
-                    m.about
-                );
-                if let InstallState::Corrupt { why } = &m.state {
-                    println!(
-                        "                 ↳ {why}; fix: rehearse model download {}",
-                        m.name
-                    );
-                }
-            }
+            print!("{}", rehearse::ui::tables::models(&store, verify));
             Ok(ExitCode::SUCCESS)
         }
         ModelCommand::Path { model } => {
@@ -117,7 +87,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
             println!(
                 "installed {} ({}, checksums verified) in {}",
                 enc.name,
-                human(enc.files.iter().map(|f| f.size).sum()),
+                rehearse::ui::tables::mib(enc.files.iter().map(|f| f.size).sum()),
                 store.encoder_dir().display()
             );
             Ok(ExitCode::SUCCESS)
@@ -137,7 +107,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                 }
                 Installed::Fetched(path, size) => println!(
                     "installed {name} ({}, checksum verified) at {}",
-                    human(size),
+                    rehearse::ui::tables::mib(size),
                     path.display()
                 ),
             }

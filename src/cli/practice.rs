@@ -1,11 +1,10 @@
 //! `rehearse` / `rehearse practice`: record an answer from the microphone, then coach it.
 //! Also `rehearse devices` and `rehearse takes`.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -89,23 +88,15 @@ pub fn record_takes(
     guide: &mut dyn recording::Guide,
     style: TerminalStyle,
 ) -> Result<Option<FinishedTake>> {
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // Ctrl-C, SIGINT, SIGTERM (a `kill`) and SIGHUP (the terminal closed) all finalize
-        // the take: it is transcribed, scored and saved (ctrlc's "termination" feature).
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
-    }
+    let live = recording::wants_live_screen();
+    let stop = recording::stop_flag(live);
     let round = Round {
         coach,
         stop: &stop,
         max_seconds: args.max_seconds,
-        live: recording::wants_live_screen(),
+        live,
         color: style.color,
     };
-    if !round.live {
-        stop_on_enter(stop.clone());
-    }
     loop {
         stop.store(false, Ordering::Relaxed);
         let mut take = Take::start(args.device.as_deref(), store)?;
@@ -119,20 +110,6 @@ pub fn record_takes(
             }
         }
     }
-}
-
-/// Without the live screen, Enter stops the take; the end of input (no terminal) does not.
-fn stop_on_enter(stop: Arc<AtomicBool>) {
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        if std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .is_ok_and(|n| n > 0)
-        {
-            stop.store(true, Ordering::Relaxed);
-        }
-    });
 }
 
 /// Finalizes, scores and saves the take, then prints the report.
@@ -209,28 +186,7 @@ pub fn takes(args: TakesArgs, style: TerminalStyle) -> Result<ExitCode> {
                 );
                 return Ok(ExitCode::SUCCESS);
             }
-            println!(
-                "{:>3}  {:<19} {:<8} {:>6} {:>6} {:>8} {:>11}",
-                "#", "take", "kind", "length", "score", "failure", "fillers/min"
-            );
-            for (i, t) in all.iter().enumerate() {
-                let opt = |v: Option<String>| v.unwrap_or_else(|| "–".into());
-                println!(
-                    "{:>3}  {:<19} {:<8} {:>6} {:>6} {:>8} {:>11}{}",
-                    i + 1,
-                    t.id,
-                    t.drill.as_deref().unwrap_or("practice"),
-                    opt(t.seconds.map(clock)),
-                    opt(t.score.map(|s| s.to_string())),
-                    opt(t.failure_share.map(|f| format!("{:.0}%", f * 100.0))),
-                    opt(t.fillers_per_minute.map(|f| format!("{f:.1}"))),
-                    if t.unscored {
-                        "  (not scored: `rehearse score` its audio.wav)"
-                    } else {
-                        ""
-                    }
-                );
-            }
+            print!("{}", rehearse::ui::tables::takes(&all));
             Ok(ExitCode::SUCCESS)
         }
         Some(TakesCommand::Show { which }) => {

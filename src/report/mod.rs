@@ -53,6 +53,23 @@ impl TerminalStyle {
         color: false,
         width: 78,
     };
+
+    /// For standard output: `color` forced on or off, or (`None`) only on a terminal
+    /// and not with NO_COLOR set or TERM=dumb. Reports wrap at the terminal's width.
+    pub fn for_stdout(color: Option<bool>) -> TerminalStyle {
+        use std::io::IsTerminal;
+        let tty = std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        let width = crossterm::terminal::size()
+            .ok()
+            .filter(|_| tty)
+            .map_or(78, |(cols, _)| usize::from(cols).saturating_sub(2));
+        TerminalStyle {
+            color: color.unwrap_or(tty && !no_color && !dumb),
+            width,
+        }
+    }
 }
 
 /// The formatter for `format`; `style` only matters for the terminal.

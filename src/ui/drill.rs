@@ -20,18 +20,19 @@ impl Guide for StarGuide<'_> {
             Some((i, slot)) => Frame {
                 show_timer: true,
                 headline: Some(format!(
-                    "{} · {} left · part {} of {n}",
+                    "{} · part {} of {n}",
                     slot.name.to_uppercase(),
-                    clock((slot.end_s - seconds).ceil()),
                     i + 1
                 )),
+                countdown_s: Some((slot.end_s - seconds).ceil()),
                 cue: slot.prompt.clone(),
             },
             None => Frame {
                 show_timer: true,
-                headline: Some("TIME · finish your sentence and stop".to_string()),
+                headline: Some("TIME".to_string()),
+                countdown_s: None,
                 cue: format!(
-                    "the plan ended at {}; Enter stops",
+                    "the plan ended at {}: finish your sentence and stop (Enter)",
                     clock(self.plan.length_s)
                 ),
             },
@@ -46,8 +47,8 @@ impl Guide for ClockGuide {
     fn frame(&mut self, _seconds: f64, _live_cue: &str) -> Frame {
         Frame {
             show_timer: false,
-            headline: None,
             cue: "Tell the whole story; stop when you think you are done.".to_string(),
+            ..Frame::default()
         }
     }
 }

@@ -286,7 +286,11 @@ impl LiveScreen {
             }
             self.headline = frame.headline.clone();
         }
-        match &frame.headline {
+        let headline = frame.headline.as_ref().map(|h| match frame.countdown_s {
+            Some(left) => format!("{h} · {} left", clock(left)),
+            None => h.clone(),
+        });
+        match &headline {
             Some(h) => {
                 let col = width.saturating_sub(h.chars().count() as u16) / 2;
                 self.fg(Color::Cyan)?;

@@ -7,3 +7,4 @@ pub mod drill;
 pub mod live;
 pub mod progress;
 pub mod recording;
+pub mod tables;

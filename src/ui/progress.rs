@@ -28,7 +28,7 @@ pub struct BatchProgress {
     done: usize,
     audio_s_done: f64,
     /// Audio actually transcribed in this run (not reused), for the throughput line.
-    pub audio_s_scored: f64,
+    audio_s_scored: f64,
 }
 
 impl BatchProgress {
@@ -133,6 +133,32 @@ impl BatchProgress {
                 }
             }
         }
+    }
+
+    /// The closing lines: counts, throughput, where the summary is, and every failure.
+    pub fn outcome(&self, outcome: &crate::batch::Outcome, wall_s: f64) -> String {
+        let failed = outcome.failed();
+        let reused = outcome.reused();
+        let scored = outcome.rows.len() - failed - reused;
+        let mut out = format!(
+            "{scored} scored, {reused} up to date, {failed} failed of {} files; {} of audio in {} ({:.1} audio min per wall min) -> {}\n",
+            outcome.rows.len(),
+            clock(self.audio_s_scored),
+            clock(wall_s),
+            if wall_s > 0.0 {
+                self.audio_s_scored / wall_s
+            } else {
+                0.0
+            },
+            outcome.summary_path.display()
+        );
+        if failed > 0 {
+            out.push_str("failed:\n");
+            for row in outcome.rows.iter().filter(|r| r.status == Status::Error) {
+                out.push_str(&format!("  {}\n", row.error.replace('\n', "\n  ")));
+            }
+        }
+        out
     }
 
     pub fn finish(&self) {
@@ -258,4 +284,24 @@ pub fn load_encoder(
     });
     bar.finish_and_clear();
     enc
+}
+
+/// The installed sentence encoder. When it is not installed (or damaged), says so on
+/// stderr with the fix, and the phases are labelled from the words alone.
+pub fn encoder() -> Option<std::sync::Arc<crate::embed::StaticEncoder>> {
+    let store = crate::models::ModelStore::discover();
+    let started = std::time::Instant::now();
+    match load_encoder(&store) {
+        Ok(enc) => {
+            log::info!(
+                "sentence encoder loaded in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+            Some(std::sync::Arc::new(enc))
+        }
+        Err(e) => {
+            eprintln!("note: phases labelled from cue phrases alone: {e}");
+            None
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! otherwise. What the round shows besides the level (the timer, a headline such as a
 //! drill's phase and countdown, the cue) comes from its [`Guide`].
 
-use std::io::{IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analysis::checks::clock;
@@ -17,9 +18,11 @@ use crate::ui::live::{KeyAction, LiveScreen};
 pub struct Frame {
     /// Whether the elapsed time is shown (a clock drill hides it).
     pub show_timer: bool,
-    /// A line above the cue, e.g. a drill's phase and its countdown; a change of
-    /// headline rings the terminal bell.
+    /// A line above the cue, e.g. the drill's part now; a change of headline rings
+    /// the terminal bell.
     pub headline: Option<String>,
+    /// Seconds left of what the headline names.
+    pub countdown_s: Option<f64>,
     /// The one cue (or prompt) for the speaker; empty for none.
     pub cue: String,
 }
@@ -37,8 +40,8 @@ impl Guide for PracticeGuide {
     fn frame(&mut self, _seconds: f64, live_cue: &str) -> Frame {
         Frame {
             show_timer: true,
-            headline: None,
             cue: live_cue.to_string(),
+            ..Frame::default()
         }
     }
 }
@@ -95,6 +98,30 @@ pub fn wants_live_screen() -> bool {
     tty
 }
 
+/// The stop flag of a run's rounds: Ctrl-C, SIGINT, SIGTERM (a `kill`) and SIGHUP (the
+/// terminal closed) set it, so the take is still transcribed, scored and saved
+/// (ctrlc's "termination" feature); so does Enter without the live screen (the end of
+/// input, with no terminal, does not).
+pub fn stop_flag(live: bool) -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_signal = stop.clone();
+    let _ = ctrlc::set_handler(move || on_signal.store(true, Ordering::Relaxed));
+    if !live {
+        let on_enter = stop.clone();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            if std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .is_ok_and(|n| n > 0)
+            {
+                on_enter.store(true, Ordering::Relaxed);
+            }
+        });
+    }
+    stop
+}
+
 /// Records `take` until the stop (Enter, Ctrl-C, a signal, the length limit), showing
 /// what `guide` says.
 pub fn record(
@@ -149,14 +176,15 @@ fn record_plain(
             };
             let bell = if tty { "\x07" } else { "" };
             say(format_args!(
-                "{}{bell}{at}{text}",
-                if tty { "\r\x1b[2K" } else { "" }
+                "{}{bell}{at}{text}: {}",
+                if tty { "\r\x1b[2K" } else { "" },
+                frame.cue
             ));
         }
-        let time = if frame.show_timer {
-            format!("{}  target {band}", clock(t.seconds))
-        } else {
-            "timer hidden".to_string()
+        let time = match (frame.show_timer, frame.countdown_s) {
+            (false, _) => "timer hidden".to_string(),
+            (true, Some(left)) => format!("{}  {} left", clock(t.seconds), clock(left)),
+            (true, None) => format!("{}  target {band}", clock(t.seconds)),
         };
         if tty {
             let _ = write!(
