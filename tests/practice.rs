@@ -625,6 +625,42 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// `rehearse ARGS` on an 80x24 xterm in a private tmux server, recording from the
+    /// test microphone; the pane stays after the exit, showing `EXIT=<code>`.
+    fn live_session(dir: &Path, pulse: &Pulse, args: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: dir.join("tmux.sock"),
+        };
+        let alsa_conf = common::root().join("tests/audio/alsa-pulse.conf");
+        let run = format!(
+            "{} {args}; echo EXIT=$?; sleep 120",
+            common::shell_command(dir)
+        );
+        let o = tmux.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "live",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "-e",
+            &format!("ALSA_CONFIG_PATH={}", alsa_conf.display()),
+            "-e",
+            &format!("PULSE_SERVER=unix:{}", pulse.socket.display()),
+            "-e",
+            "PULSE_SOURCE=testmic",
+            "-e",
+            "TERM=xterm-256color",
+            &run,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        tmux
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-server"]);
@@ -644,36 +680,11 @@ fn the_live_screen_runs_in_tmux_with_restart_discard_prompt_and_stop() {
         return;
     };
     let takes = dir.path().join("takes");
-    let tmux = Tmux {
-        socket: dir.path().join("tmux.sock"),
-    };
-    let alsa_conf = common::root().join("tests/audio/alsa-pulse.conf");
-    let env = |k: &str, v: &str| format!("{k}={v}");
-    let run = format!(
-        "{} practice --takes-dir {} --threads 1; echo EXIT=$?; sleep 120",
-        common::shell_command(dir.path()),
-        takes.display()
+    let tmux = Tmux::live_session(
+        dir.path(),
+        &pulse,
+        &format!("practice --takes-dir {} --threads 1", takes.display()),
     );
-    let o = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "live",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "-e",
-        &env("ALSA_CONFIG_PATH", &alsa_conf.display().to_string()),
-        "-e",
-        &env("PULSE_SERVER", &format!("unix:{}", pulse.socket.display())),
-        "-e",
-        "PULSE_SOURCE=testmic",
-        "-e",
-        "TERM=xterm-256color",
-        &run,
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     // Recording: the big timer, its text twin, the band, the level meter and the keys.
     let s = tmux.wait_for("0:02 recorded", Duration::from_secs(30));
@@ -974,4 +985,163 @@ fn drill_rounds_run_through_pulseaudio_and_are_kept_as_takes() {
         "{history}"
     );
     assert!(history.contains("streak    0 on target"), "{history}");
+}
+
+/// The truth of the timed fixture: seconds of speech per star part.
+fn timed_truth() -> Option<(PathBuf, Vec<(String, f64)>)> {
+    let wav = common::need(&common::fixture("drill/timed.wav"))?;
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::fixture("drill/timed.json")).expect("truth"),
+    )
+    .expect("json");
+    let secs = |phases: &[&str]| -> f64 {
+        phases
+            .iter()
+            .map(|p| truth["phase_seconds"][*p].as_f64().unwrap_or(0.0))
+            .sum()
+    };
+    let parts = vec![
+        ("situation".to_string(), secs(&["situation"])),
+        ("task".to_string(), secs(&["task"])),
+        (
+            "failure and response".to_string(),
+            secs(&["failure", "response"]),
+        ),
+        ("learning".to_string(), secs(&["learning"])),
+    ];
+    Some((wav, parts))
+}
+
+/// The star drill's spoken time per part comes from the coach's phase labels on the
+/// speech: on an answer rendered sentence by sentence, whose phases' times are known,
+/// each part is within 3 s of the truth.
+#[test]
+fn the_star_drill_measures_each_part_within_3_s_of_the_truth() {
+    let Some((wav, truth)) = timed_truth() else {
+        return;
+    };
+    let Some(_) = common::engine() else { return };
+    let store = rehearse::models::ModelStore::discover();
+    let encoder = rehearse::embed::StaticEncoder::from_store(&store, &mut |_, _| {})
+        .ok()
+        .map(std::sync::Arc::new);
+    assert!(
+        encoder.is_some() || !common::required(),
+        "the sentence encoder is missing"
+    );
+    let coach = rehearse::coach::Coach::new(
+        rehearse::analysis::Rubric::builtin(),
+        encoder,
+        rehearse::config::RecogniserSettings {
+            threads: Some(1),
+            ..Default::default()
+        },
+    );
+    let scored = coach
+        .score(rehearse::coach::Input::File(&wav), "timed", None)
+        .expect("score");
+    let plan = rehearse::drill::Plan::star(coach.rubric(), None);
+    let result = rehearse::drill::judge(&plan, &scored.analysis.report, coach.rubric());
+    eprintln!(
+        "measured {:?}",
+        result
+            .slots
+            .iter()
+            .map(|s| (s.name.clone(), (s.actual_s * 10.0).round() / 10.0))
+            .collect::<Vec<_>>()
+    );
+    for (slot, (name, want)) in result.slots.iter().zip(&truth) {
+        assert_eq!(&slot.name, name);
+        assert!(
+            (slot.actual_s - want).abs() <= 3.0,
+            "{name}: {:.1} s measured, {want:.1} s true; all: {:?} vs {truth:?}",
+            slot.actual_s,
+            result.slots
+        );
+    }
+}
+
+/// One full-length star round (the default 2:30 plan) on the live screen at 80x24,
+/// through the test microphone at real-time pace, speaking the timed answer: at each
+/// switch the screen shows the new part, its countdown and its prompt at the planned
+/// time; afterwards the saved round's spoken time per part is within 3 s of the truth.
+#[test]
+fn a_full_star_round_on_the_live_screen_switches_parts_on_time() {
+    let _serial = serial();
+    let Some((_, truth)) = timed_truth() else {
+        return;
+    };
+    if common::engine().is_none() || common::need(Path::new("/usr/bin/tmux")).is_none() {
+        return;
+    }
+    let stereo = common::need(&common::fixture("drill/timed-48000-2ch-f32.wav"));
+    let Some(stereo) = stereo else { return };
+    let dir = tempfile::tempdir().expect("tmp");
+    let raw = dir.path().join("in.raw");
+    raw_from_wav(&stereo, &raw);
+    let Some(pulse) = Pulse::start(&raw) else {
+        return;
+    };
+    let takes = dir.path().join("takes");
+    let tmux = Tmux::live_session(
+        dir.path(),
+        &pulse,
+        &format!("drill star --takes-dir {} --threads 1", takes.display()),
+    );
+    let plan = [
+        ("SITUATION · part 1 of 4", 0.0, "Set the scene"),
+        ("TASK · part 2 of 4", 22.5, "What were you responsible for"),
+        (
+            "FAILURE AND RESPONSE · part 3 of 4",
+            37.5,
+            "What went wrong",
+        ),
+        (
+            "LEARNING · part 4 of 4",
+            75.0,
+            "What did you change afterwards",
+        ),
+        ("TIME", 150.0, "the plan ended at 2:30"),
+    ];
+    let started = Instant::now();
+    for (headline, at, prompt) in plan {
+        let s = tmux.wait_for(headline, Duration::from_secs(at as u64 + 30));
+        let shown = s
+            .lines()
+            .find_map(|l| l.trim().strip_suffix(" recorded  ·  target 2:00–3:00"))
+            .or_else(|| {
+                s.lines()
+                    .find(|l| l.contains(" recorded  ·"))
+                    .and_then(|l| l.trim().split(' ').next())
+            })
+            .and_then(leading_clock)
+            .unwrap_or_else(|| panic!("no time on screen:\n{s}"));
+        assert!(
+            (shown - at).abs() <= 2.0,
+            "{headline} at {shown} s on screen, planned {at} s:\n{s}"
+        );
+        assert!(s.contains(prompt), "{headline}: no prompt {prompt:?}:\n{s}");
+        assert!(
+            s.lines().all(|l| l.chars().count() <= 80),
+            "wider than 80:\n{s}"
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(170));
+    tmux.cmd(&["send-keys", "-t", "live", "Enter"]);
+    let s = tmux.wait_for("EXIT=", Duration::from_secs(60));
+    assert!(s.contains("EXIT=0"), "{s}");
+    let round_dir = take_dirs(&takes).pop().expect("a take");
+    let round: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(round_dir.join("drill.json")).expect("drill.json"),
+    )
+    .expect("json");
+    let slots = round["result"]["slots"].as_array().expect("slots");
+    for (slot, (name, want)) in slots.iter().zip(&truth) {
+        let got = slot["actual_s"].as_f64().expect("actual");
+        assert_eq!(slot["name"], name.as_str());
+        assert!(
+            (got - want).abs() <= 3.0,
+            "{name}: {got:.1} s live, {want:.1} s true: {slots:?}"
+        );
+    }
 }
