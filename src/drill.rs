@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Phase, Report, Rubric};
+use crate::analysis::{Phase, Report, Rubric, text};
 use crate::takes::TakeStore;
 
 /// The file beside a take's audio that makes it a drill round.
@@ -37,15 +37,27 @@ pub enum DrillKind {
     Star,
     /// Hit the length band with the timer hidden.
     Clock,
+    /// The learning part alone: its length, specific, with evidence and numbers, no
+    /// hedges, ending on the future.
+    Learning,
+    /// A set time with a live filler counter; the goal is none.
+    Clean,
 }
 
 impl DrillKind {
-    pub const ALL: [DrillKind; 2] = [DrillKind::Star, DrillKind::Clock];
+    pub const ALL: [DrillKind; 4] = [
+        DrillKind::Star,
+        DrillKind::Clock,
+        DrillKind::Learning,
+        DrillKind::Clean,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             DrillKind::Star => "star",
             DrillKind::Clock => "clock",
+            DrillKind::Learning => "learning",
+            DrillKind::Clean => "clean",
         }
     }
 }
@@ -80,12 +92,39 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The plan of a `kind` round; `length_s` is the star drill's (the rubric's when
-    /// `None`).
+    /// The plan of a `kind` round; `length_s` is the star or clean drill's (the
+    /// rubric's when `None`).
     pub fn new(kind: DrillKind, rubric: &Rubric, length_s: Option<f64>) -> Plan {
         match kind {
             DrillKind::Star => Plan::star(rubric, length_s),
             DrillKind::Clock => Plan::clock(rubric),
+            DrillKind::Learning => Plan::learning(rubric),
+            DrillKind::Clean => {
+                let length_s = length_s.unwrap_or(rubric.drills.clean_length_s);
+                Plan {
+                    kind,
+                    length_s,
+                    band_s: (0.0, length_s),
+                    slots: Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// One slot, the learning, as long as the top of the rubric's learning band.
+    pub fn learning(rubric: &Rubric) -> Plan {
+        let d = &rubric.drills;
+        Plan {
+            kind: DrillKind::Learning,
+            length_s: d.learning_max_s,
+            band_s: (d.learning_min_s, d.learning_max_s),
+            slots: vec![Slot {
+                name: "learning".into(),
+                phases: vec![Phase::Learning],
+                start_s: 0.0,
+                end_s: d.learning_max_s,
+                prompt: d.prompts.R.clone(),
+            }],
         }
     }
 
@@ -171,8 +210,83 @@ pub struct RoundResult {
     pub notes: Vec<String>,
     pub failure_share: f64,
     pub fillers_per_minute: f64,
-    /// The round met its goal (inside the band; for star also every slot on plan).
+    /// The learning drill's content checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning: Option<LearningCheck>,
+    /// The clean drill: every filler with its time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fillers: Option<Vec<FillerAt>>,
+    /// The clean drill: seconds from each filler to the screen that first counted it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filler_delays_s: Vec<f64>,
+    /// The round met its goal: inside the band; for star also every slot on plan; for
+    /// learning also every content check.
     pub on_target: bool,
+}
+
+/// A filler and when it was said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FillerAt {
+    pub text: String,
+    pub start_s: f64,
+}
+
+/// What makes a learning part strong, as found in one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearningCheck {
+    /// A named habit, process or tool that changed.
+    pub specific_change: Option<String>,
+    /// Evidence it worked since: a number in the learning ("three launches since,
+    /// none late"), as the report's learning check finds it.
+    pub evidence: bool,
+    /// Numbers said (quantities, counts, percentages).
+    pub numbers: usize,
+    /// Weak hedges ("hopefully", "I guess").
+    pub hedges: Vec<String>,
+    /// The last sentence looks forward (or at what the speaker does now).
+    pub ends_forward: bool,
+}
+
+impl LearningCheck {
+    pub fn passed(&self) -> bool {
+        self.specific_change.is_some()
+            && self.evidence
+            && self.numbers > 0
+            && self.hedges.is_empty()
+            && self.ends_forward
+    }
+}
+
+/// The learning drill's checks, from the report's learning check, quantities and hedges.
+fn learning_check(report: &Report, rubric: &Rubric) -> LearningCheck {
+    let learning = report.checks.iter().find(|c| c.id == "specific_learning");
+    let first = |key: &str| {
+        learning
+            .and_then(|c| c.value[key].as_array())
+            .and_then(|v| v.first())
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    // The last sentence, matched word by word as the analysis matches its lexicons.
+    let last = report
+        .sentences
+        .last()
+        .map_or(String::new(), |s| s.text.clone());
+    let tokens = text::tokens_from_words(&text::transcript_from_text(&last, 150.0).words);
+    let forward = text::PhraseSet::new(&rubric.drills.forward_markers);
+    LearningCheck {
+        specific_change: first("specific"),
+        evidence: learning.is_some_and(|c| c.value["evidence"] == true),
+        numbers: report.quantified.len(),
+        hedges: report
+            .hedges
+            .hits
+            .iter()
+            .filter(|h| !h.reflective)
+            .map(|h| h.text.clone())
+            .collect(),
+        ends_forward: !forward.find_all(&tokens).is_empty(),
+    }
 }
 
 /// What is saved beside a round's take: the plan and the result.
@@ -225,12 +339,33 @@ pub fn judge(plan: &Plan, report: &Report, rubric: &Rubric) -> RoundResult {
             }
         })
         .collect();
-    let notes = switch_notes(plan, report);
+    let learning = (plan.kind == DrillKind::Learning).then(|| learning_check(report, rubric));
+    let notes = match plan.kind {
+        DrillKind::Star => switch_notes(plan, report),
+        _ => Vec::new(),
+    };
     let minutes = (length_s / 60.0).max(1e-9);
+    let fillers = (plan.kind == DrillKind::Clean).then(|| {
+        report
+            .fillers
+            .hits
+            .iter()
+            .map(|h| FillerAt {
+                text: h.text.clone(),
+                start_s: h.start,
+            })
+            .collect::<Vec<_>>()
+    });
     RoundResult {
         length_s,
         off_band_s,
-        on_target: off_band_s == 0.0 && slots.iter().all(|s| s.on_plan),
+        on_target: off_band_s == 0.0
+            && slots.iter().all(|s| s.on_plan)
+            && learning.as_ref().is_none_or(LearningCheck::passed)
+            && fillers.as_ref().is_none_or(Vec::is_empty),
+        learning,
+        fillers,
+        filler_delays_s: Vec::new(),
         slots,
         notes,
         failure_share: report.failure_share,
@@ -335,7 +470,8 @@ pub enum Trend {
 /// off plan per slot (star).
 pub fn miss(round: &Round) -> f64 {
     match round.kind {
-        DrillKind::Clock => round.result.off_band_s,
+        DrillKind::Clock | DrillKind::Learning => round.result.off_band_s,
+        DrillKind::Clean => round.result.fillers.as_ref().map_or(0, Vec::len) as f64,
         DrillKind::Star => {
             let n = round.result.slots.len().max(1) as f64;
             round
@@ -532,6 +668,43 @@ mod tests {
         assert!(!result.on_target);
     }
 
+    fn learning_of(text: &str) -> LearningCheck {
+        let rubric = Rubric::builtin();
+        let t = crate::analysis::text::transcript_from_text(text, 150.0);
+        let info = InputInfo {
+            path: "test".into(),
+            kind: InputKind::Text,
+            timing: Timing::Estimated,
+        };
+        let report = analyze(&t, info, &rubric).report;
+        let result = judge(&Plan::learning(&rubric), &report, &rubric);
+        result
+            .learning
+            .expect("the learning drill checks the content")
+    }
+
+    #[test]
+    fn the_learning_drill_wants_a_named_change_evidence_numbers_no_hedges_and_the_future() {
+        let strong = learning_of(
+            "Since then I run a pre-release checklist before every launch, and I added a staging sign-off that a second engineer must give. \
+             We have shipped fourteen releases since, and none has needed a rollback. \
+             In my next role I will bring the same checklist from the first week.",
+        );
+        assert!(strong.specific_change.is_some(), "{strong:?}");
+        assert!(strong.evidence, "{strong:?}");
+        assert!(strong.numbers > 0, "{strong:?}");
+        assert!(strong.hedges.is_empty(), "{strong:?}");
+        assert!(strong.ends_forward, "{strong:?}");
+        assert!(strong.passed());
+        let weak = learning_of(
+            "I learned the importance of planning. I guess I try to be more careful, and hopefully it was a good lesson.",
+        );
+        assert!(!weak.hedges.is_empty(), "{weak:?}");
+        assert_eq!(weak.numbers, 0, "{weak:?}");
+        assert!(!weak.ends_forward, "{weak:?}");
+        assert!(!weak.passed());
+    }
+
     fn round(kind: DrillKind, off: f64, on_target: bool) -> Round {
         Round {
             schema: ROUND_SCHEMA.into(),
@@ -544,6 +717,9 @@ mod tests {
                 notes: Vec::new(),
                 failure_share: 0.1,
                 fillers_per_minute: 1.0,
+                learning: None,
+                fillers: None,
+                filler_delays_s: Vec::new(),
                 on_target,
             },
         }

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::analysis::Report;
 use crate::analysis::cue::live_cue;
+use crate::analysis::{Hit, Report};
 use crate::audio::capture::{self, Capture};
 use crate::audio::recorder::{RecordOptions, StopReason, Tick, record};
 use crate::audio::take::TakeWriter;
@@ -44,31 +44,77 @@ pub enum RehearsalError {
 /// Words needed before the phases of a take in progress mean anything.
 const CUE_MIN_WORDS: usize = 30;
 
-/// The live cue. What has been heard is re-analysed only when a new stretch of the
-/// transcript has arrived (every 8–20 s; the analysis takes about a millisecond).
-struct CueTracker<'a> {
-    coach: &'a Coach,
-    heard: Option<Heard>,
-    /// Words in the transcript the current report was made from.
-    analysed: usize,
-    report: Option<Report>,
+/// What has been heard so far, for the screen while recording.
+pub struct Live<'a> {
+    /// The one cue for the speaker (from the clock and the story so far).
+    pub cue: &'static str,
+    /// The fillers heard so far, in order, with their times in the take.
+    pub fillers: &'a [Hit],
 }
 
-impl<'a> CueTracker<'a> {
-    fn cue(&mut self, seconds: f64) -> &'static str {
+/// The live state. What has been heard is re-analysed only when a new stretch of the
+/// transcript has arrived (every 1–20 s; the analysis takes about a millisecond).
+struct Tracker<'a> {
+    coach: &'a Coach,
+    heard: Option<Heard>,
+    /// The version of what was heard that the current report was made from.
+    analysed: u64,
+    report: Option<Report>,
+    fillers: Vec<Hit>,
+    /// Start times of the fillers shown so far, to know a new one when it appears.
+    shown: Vec<f64>,
+    /// For each filler, the seconds between its start and the tick that first showed it.
+    filler_delays: Vec<f64>,
+}
+
+/// Two sightings of a filler this close (seconds) are the same filler.
+const SAME_FILLER_S: f64 = 0.5;
+
+impl<'a> Tracker<'a> {
+    fn update(&mut self, seconds: f64) {
         let fresh = self.heard.as_ref().and_then(|heard| {
-            let words = heard.lock().ok()?;
-            (words.len() != self.analysed).then(|| words.clone())
+            let h = heard.lock().ok()?;
+            (h.version != self.analysed).then(|| {
+                let mut words = h.words.clone();
+                words.extend(h.tentative.iter().cloned());
+                (h.version, words)
+            })
         });
-        if let Some(words) = fresh {
-            self.analysed = words.len();
-            if words.len() >= CUE_MIN_WORDS {
-                let mut t = Transcript::new(Default::default(), seconds);
-                t.words = words;
-                self.report = Some(self.coach.glance(&t).report);
+        let Some((version, words)) = fresh else {
+            return;
+        };
+        self.analysed = version;
+        let n_words = words.len();
+        let mut t = Transcript::new(Default::default(), seconds);
+        t.words = words;
+        let report = self.coach.glance(&t).report;
+        self.fillers = report.fillers.hits.clone();
+        for h in &self.fillers {
+            if self
+                .shown
+                .iter()
+                .any(|s| (s - h.start).abs() < SAME_FILLER_S)
+            {
+                continue;
             }
+            self.shown.push(h.start);
+            let delay = seconds - h.start;
+            log::info!(
+                "filler {:?} said at {:.1} s, shown at {seconds:.1} s ({delay:.1} s later)",
+                h.text,
+                h.start
+            );
+            self.filler_delays.push(delay);
         }
-        live_cue(seconds, self.report.as_ref(), self.coach.rubric()).text()
+        self.report = Some(report).filter(|_| n_words >= CUE_MIN_WORDS);
+    }
+
+    fn live(&mut self, seconds: f64) -> Live<'_> {
+        self.update(seconds);
+        Live {
+            cue: live_cue(seconds, self.report.as_ref(), self.coach.rubric()).text(),
+            fillers: &self.fillers,
+        }
     }
 }
 
@@ -89,6 +135,7 @@ struct Recorded {
     seconds: f64,
     lost: u64,
     stopped: Instant,
+    filler_delays: Vec<f64>,
 }
 
 /// A finished take: saved, scored, and what the speaker should be told about it.
@@ -97,6 +144,8 @@ pub struct FinishedTake {
     pub scored: Scored,
     /// When recording stopped, for the stop-to-report latency.
     pub stopped: Instant,
+    /// Seconds from each filler to the screen that first showed it (live fillers only).
+    pub filler_delays: Vec<f64>,
 }
 
 impl Take {
@@ -132,22 +181,26 @@ impl Take {
     }
 
     /// Records until `stop` is set (or `max_seconds`, or the device goes away), with
-    /// finished stretches transcribed while the speaker talks, so that after the stop
-    /// only the last one is left (BENCHMARKS.md: stop-to-report latency). `on_tick`
-    /// gets the time, the level and the live cue.
+    /// finished stretches (cut by `chunks`) transcribed while the speaker talks, so that
+    /// after the stop only the last one is left (BENCHMARKS.md: stop-to-report
+    /// latency). `on_tick` gets the time, the level and what has been heard.
     pub fn record(
         &mut self,
         coach: &Coach,
         stop: &AtomicBool,
         max_seconds: Option<f64>,
-        on_tick: &mut dyn FnMut(Tick, &str),
+        chunks: ChunkPolicy,
+        on_tick: &mut dyn FnMut(Tick, &Live),
     ) -> Result<(), RehearsalError> {
         let rec = coach.recogniser()?;
-        let mut cues = CueTracker {
+        let mut tracker = Tracker {
             coach,
             heard: None,
             analysed: 0,
             report: None,
+            fillers: Vec::new(),
+            shown: Vec::new(),
+            filler_delays: Vec::new(),
         };
         let rec_opts = RecordOptions {
             max_seconds,
@@ -157,23 +210,27 @@ impl Take {
         let mut lost = 0u64;
         let cap = &mut self.cap;
         let writer = &mut self.writer;
-        let (recorded, transcript) =
-            with_streaming(&rec.engine, &rec.opts, ChunkPolicy::default(), |stream| {
-                cues.heard = Some(stream.heard());
-                let r = record(
-                    cap,
-                    writer,
-                    stop,
-                    &rec_opts,
-                    &mut |t| on_tick(t, cues.cue(t.seconds)),
-                    &mut |a| stream.feed(a),
-                );
-                stopped = Instant::now();
-                // Only what was lost while recording counts (the device runs on until dropped).
-                lost = cap.status.dropped.load(Ordering::Relaxed);
-                r
-            })?;
+        let (recorded, transcript) = with_streaming(&rec.engine, &rec.opts, chunks, |stream| {
+            tracker.heard = Some(stream.heard());
+            let r = record(
+                cap,
+                writer,
+                stop,
+                &rec_opts,
+                &mut |t| on_tick(t, &tracker.live(t.seconds)),
+                &mut |a| stream.feed(a),
+            );
+            stopped = Instant::now();
+            // Only what was lost while recording counts (the device runs on until dropped).
+            lost = cap.status.dropped.load(Ordering::Relaxed);
+            r
+        })?;
         let (reason, audio) = recorded?;
+        let transcript = if chunks.final_from_whole && !audio.is_empty() {
+            rec.engine.transcribe(&audio, &rec.opts, None)?
+        } else {
+            transcript
+        };
         self.result = Some(Recorded {
             reason,
             audio,
@@ -181,6 +238,7 @@ impl Take {
             seconds: self.writer.seconds(),
             lost,
             stopped,
+            filler_delays: tracker.filler_delays,
         });
         Ok(())
     }
@@ -207,6 +265,7 @@ impl Take {
             seconds,
             lost,
             stopped,
+            filler_delays,
         } = self.result.take().ok_or(RehearsalError::NotRecorded)?;
         let (dir, audio_path, cap, writer) = (self.dir, self.audio_path, self.cap, self.writer);
         // At a length limit the device may have run ahead of what the take needed
@@ -240,6 +299,7 @@ impl Take {
             dir,
             scored,
             stopped,
+            filler_delays,
         })
     }
 }

@@ -964,6 +964,50 @@ fn drill_rounds_run_through_pulseaudio_and_are_kept_as_takes() {
             "{stdout}"
         );
     }
+    // A learning round, its band shortened by a rubric (plans are rubric data).
+    let rubric = dir.path().join("short.toml");
+    std::fs::write(
+        &rubric,
+        "[drills]\nlearning_min_s = 8\nlearning_max_s = 11\n",
+    )
+    .expect("rubric");
+    let (stdout, stderr) = run(&[
+        "drill",
+        "learning",
+        "--rubric",
+        rubric.to_str().expect("utf8"),
+        "--max-seconds",
+        "12",
+        "--threads",
+        "1",
+    ]);
+    assert!(
+        stderr.contains("0:00 LEARNING: What did you change afterwards"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(" TIME: the plan ended at 0:11"), "{stderr}");
+    assert!(stdout.contains("learning drill · 0:1"), "{stdout}");
+    for check in [
+        "a named change:",
+        "evidence since:",
+        "numbers:",
+        "hedges:",
+        "ends on the future:",
+    ] {
+        assert!(stdout.contains(check), "{check}: {stdout}");
+    }
+    let round: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(take_dirs(&takes).pop().expect("take").join("drill.json"))
+            .expect("drill.json"),
+    )
+    .expect("json");
+    assert_eq!(round["kind"], "learning");
+    assert_eq!(round["plan"]["band_s"], serde_json::json!([8.0, 11.0]));
+    assert!(
+        round["result"]["learning"]["ends_forward"].is_boolean(),
+        "{round}"
+    );
+
     let (listing, _) = run(&["takes"]);
     assert_eq!(
         listing.lines().filter(|l| l.contains(" star ")).count(),
@@ -977,7 +1021,9 @@ fn drill_rounds_run_through_pulseaudio_and_are_kept_as_takes() {
     );
     let (history, _) = run(&["drill", "history"]);
     assert!(
-        history.contains("star: 1 round\n") && history.contains("clock: 2 rounds"),
+        history.contains("star: 1 round\n")
+            && history.contains("clock: 2 rounds")
+            && history.contains("learning: 1 round\n"),
         "{history}"
     );
     assert!(
@@ -1144,4 +1190,90 @@ fn a_full_star_round_on_the_live_screen_switches_parts_on_time() {
             "{name}: {got:.1} s live, {want:.1} s true: {slots:?}"
         );
     }
+}
+
+/// The clean drill through the test microphone at real-time pace, speaking a
+/// filler-heavy answer: the counter goes up while the speaker talks (each new count a
+/// line of its own, with the time), every filler is counted within a few seconds of
+/// being said (scripts/bench-fillers measures it for BENCHMARKS.md), the round stops
+/// by itself at its length and lists every filler with its time.
+#[test]
+fn the_clean_drill_counts_fillers_while_the_speaker_talks() {
+    let _serial = serial();
+    if common::engine().is_none() {
+        return;
+    }
+    let Some(wav) = common::need(&common::fixture("drill/fillers-48000-2ch-f32.wav")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let raw = dir.path().join("in.raw");
+    raw_from_wav(&wav, &raw);
+    let Some(pulse) = Pulse::start(&raw) else {
+        return;
+    };
+    let takes = dir.path().join("takes");
+    let out = pulse
+        .command(&[
+            "drill",
+            "clean",
+            "0:20",
+            "--takes-dir",
+            takes.to_str().expect("utf8"),
+            "--threads",
+            "1",
+        ])
+        .output()
+        .expect("run rehearse");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    // The counter's lines: "m:ss CLEAN · N fillers: …", N rising while recording.
+    let counts: Vec<(f64, usize)> = stderr
+        .lines()
+        .filter_map(|l| {
+            let (at, rest) = l.split_once(" CLEAN · ")?;
+            let n = rest.split(' ').next()?.parse().ok()?;
+            Some((leading_clock(at)?, n))
+        })
+        .collect();
+    // An early guess at the words still being spoken can be revised, so the count may
+    // step back; it must climb while the speaker talks.
+    assert_eq!(counts.first().map(|c| c.1), Some(0), "{stderr}");
+    let top = counts.iter().map(|c| c.1).max().unwrap_or(0);
+    assert!(top >= 3, "the counter reached only {top}: {stderr}");
+    assert!(
+        counts.iter().any(|c| c.1 > 0 && c.0 < 8.0),
+        "nothing counted in the first 8 s: {counts:?}"
+    );
+    let round: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(take_dirs(&takes).pop().expect("take").join("drill.json"))
+            .expect("drill.json"),
+    )
+    .expect("json");
+    assert_eq!(round["kind"], "clean");
+    let length = round["result"]["length_s"].as_f64().expect("length");
+    assert!(length <= 20.5, "the round ran {length} s past its 0:20");
+    let fillers = round["result"]["fillers"].as_array().expect("fillers");
+    assert!(fillers.len() >= 3, "{round}");
+    let mut delays: Vec<f64> = round["result"]["filler_delays_s"]
+        .as_array()
+        .expect("delays")
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect();
+    delays.sort_by(f64::total_cmp);
+    assert!(!delays.is_empty());
+    let median = delays[delays.len() / 2];
+    assert!(
+        median <= 4.0,
+        "fillers reached the counter {median:.1} s after they were said (median): {delays:?}"
+    );
+    assert!(
+        stdout.contains("clean drill ·")
+            && stdout.contains(&format!("{} fillers: \"", fillers.len())),
+        "{stdout}"
+    );
 }

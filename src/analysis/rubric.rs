@@ -48,6 +48,8 @@ pub struct Drills {
     pub slot_tolerance: f64,
     pub learning_min_s: f64,
     pub learning_max_s: f64,
+    /// Phrases that make a last sentence forward-looking (the learning drill).
+    pub forward_markers: Vec<String>,
     pub clean_length_s: f64,
     /// The prompt of each STAR slot.
     pub prompts: StarPrompts,

@@ -47,8 +47,7 @@ enum Command {
     /// Input devices with their channels and rates; marks the default.
     Devices,
     /// Timing drills: the STAR shape against a countdown, the length without a timer.
-    #[command(subcommand)]
-    Drill(drill::DrillCommand),
+    Drill(drill::DrillArgs),
     /// Earlier takes: date, length, score, failure share, fillers per minute.
     Takes(practice::TakesArgs),
     /// Score an answer against the failure-question rubric: a recording (.wav), a
@@ -163,7 +162,7 @@ pub fn main(tune_allocator: fn()) -> ExitCode {
         Command::Practice(args) => practice::run(args, style),
         Command::Devices => practice::devices(),
         Command::Takes(args) => practice::takes(args, style),
-        Command::Drill(cmd) => drill::run(cmd, style),
+        Command::Drill(args) => drill::run(args, style),
         Command::Score(args) => score::run(args, style),
         Command::Batch(args) => batch::run(args),
         Command::BatchMerge(args) => batch::merge(args),

@@ -23,6 +23,12 @@ pub struct ChunkPolicy {
     pub pause_s: f64,
     /// Frames quieter than this RMS count as silence.
     pub silence_rms: f32,
+    /// The stretches are for the live view only: the take's transcript is made from
+    /// the whole recording at the stop (short stretches transcribe less well).
+    pub final_from_whole: bool,
+    /// Also decode the stretch still being spoken this often (seconds of new audio),
+    /// whenever the worker is idle, for words on screen before their stretch is cut.
+    pub tentative_every_s: Option<f64>,
 }
 
 impl Default for ChunkPolicy {
@@ -33,11 +39,28 @@ impl Default for ChunkPolicy {
             max_s: 20.0,
             pause_s: 0.3,
             silence_rms: 0.015,
+            final_from_whole: false,
+            tentative_every_s: None,
         }
     }
 }
 
 impl ChunkPolicy {
+    /// For a live counter of what was said (the clean drill's fillers): stretches of
+    /// 2-5 s, and the stretch still being spoken decoded every half second while the
+    /// worker is idle, so a word is on screen about a second after it is said; the
+    /// take's transcript is made from the whole recording at the stop.
+    pub fn live_words() -> ChunkPolicy {
+        ChunkPolicy {
+            min_s: 2.0,
+            max_s: 5.0,
+            pause_s: 0.25,
+            final_from_whole: true,
+            tentative_every_s: Some(0.5),
+            ..ChunkPolicy::default()
+        }
+    }
+
     /// For a long file decoded as it is transcribed: stretches close to Whisper's 30 s
     /// window, and at most one waiting, so decoding (far faster) cannot fill memory.
     pub fn long_file() -> ChunkPolicy {
@@ -50,14 +73,23 @@ impl ChunkPolicy {
     }
 }
 
+/// Work for the transcribing thread: audio from `offset_s` (seconds into the stream).
+struct Job {
+    offset_s: f64,
+    audio: Vec<f32>,
+    /// A stretch still being spoken, decoded early for the screen: its words are
+    /// replaced by the finished stretch's.
+    tentative: bool,
+}
+
 /// The queue to the worker: unbounded for a microphone, bounded for a file.
 enum Jobs {
-    Unbounded(mpsc::Sender<(f64, Vec<f32>)>),
-    Bounded(mpsc::SyncSender<(f64, Vec<f32>)>),
+    Unbounded(mpsc::Sender<Job>),
+    Bounded(mpsc::SyncSender<Job>),
 }
 
 impl Jobs {
-    fn send(&self, job: (f64, Vec<f32>)) -> Result<(), mpsc::SendError<(f64, Vec<f32>)>> {
+    fn send(&self, job: Job) -> Result<(), mpsc::SendError<Job>> {
         match self {
             Jobs::Unbounded(tx) => tx.send(job),
             Jobs::Bounded(tx) => tx.send(job),
@@ -114,14 +146,28 @@ pub struct StreamingTranscriber {
     /// `pending.len()` at the last pause search: searching again on every 10 ms
     /// of audio would rescan up to 20 s each time.
     scanned: usize,
+    /// `pending.len()` when the stretch being spoken was last sent for an early decode.
+    tentative_at: usize,
     offset: usize,
     jobs: Jobs,
     heard: Heard,
+    /// Jobs sent and not yet done: an early decode is only sent to an idle worker.
+    busy: Arc<std::sync::atomic::AtomicUsize>,
 }
 
-/// The words transcribed so far (global times), for a live cue: updated after each
-/// stretch by the worker; read by the recording loop, never by the audio callback.
-pub type Heard = Arc<Mutex<Vec<Word>>>;
+/// The words heard so far (global times), for the screen while recording.
+#[derive(Debug, Default, Clone)]
+pub struct HeardWords {
+    /// Words of the finished stretches.
+    pub words: Vec<Word>,
+    /// Words of the stretch still being spoken, from an early decode (may change).
+    pub tentative: Vec<Word>,
+    /// Bumped at every change.
+    pub version: u64,
+}
+
+/// Updated by the worker; read by the recording loop, never by the audio callback.
+pub type Heard = Arc<Mutex<HeardWords>>;
 
 /// Runs `f` with a streaming transcriber whose worker thread lives inside the call;
 /// returns `f`'s result and the stitched transcript of everything fed.
@@ -143,16 +189,24 @@ pub fn with_streaming<R>(
     };
     let heard: Heard = Arc::default();
     let heard_by_worker = heard.clone();
+    let busy: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
+    let busy_worker = busy.clone();
     std::thread::scope(|scope| {
         let stretch_opts = DecodeOptions {
             fit_audio_ctx: true,
             ..opts.clone()
         };
         let worker = scope.spawn(move || -> Result<Vec<Piece>, EngineError> {
+            let busy = busy_worker;
             let mut opts = stretch_opts;
             let base_prompt = opts.initial_prompt.clone();
             let mut pieces: Vec<Piece> = Vec::new();
-            for (offset_s, audio) in rx {
+            for Job {
+                offset_s,
+                audio,
+                tentative,
+            } in rx
+            {
                 // Each stretch is decoded on its own, so give it what was said just
                 // before, as whisper.cpp does between its own 30 s windows: names,
                 // spelling and style carry over the cut.
@@ -162,18 +216,44 @@ pub fn with_streaming<R>(
                         &prev.transcript.text(),
                     ));
                 }
-                let transcript = engine.transcribe(&audio, &opts, None)?;
-                if let Ok(mut words) = heard_by_worker.lock() {
-                    words.extend(transcript.words.iter().map(|w| Word {
+                let done_to = pieces
+                    .last()
+                    .map_or(0.0, |p| p.offset_s + p.transcript.duration_s);
+                // An early decode overtaken by its finished stretch is of no use.
+                let stale = tentative && offset_s + 1e-6 < done_to;
+                let result = if stale {
+                    None
+                } else {
+                    Some(engine.transcribe(&audio, &opts, None))
+                };
+                busy.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(transcript) = result.transpose()? else {
+                    continue;
+                };
+                let global: Vec<Word> = transcript
+                    .words
+                    .iter()
+                    .map(|w| Word {
                         start: w.start + offset_s,
                         end: w.end + offset_s,
                         ..w.clone()
-                    }));
+                    })
+                    .collect();
+                if let Ok(mut heard) = heard_by_worker.lock() {
+                    if tentative {
+                        heard.tentative = global;
+                    } else {
+                        heard.words.extend(global);
+                        heard.tentative.clear();
+                    }
+                    heard.version += 1;
                 }
-                pieces.push(Piece {
-                    offset_s,
-                    transcript,
-                });
+                if !tentative {
+                    pieces.push(Piece {
+                        offset_s,
+                        transcript,
+                    });
+                }
             }
             Ok(pieces)
         });
@@ -181,15 +261,17 @@ pub fn with_streaming<R>(
             policy,
             pending: Vec::new(),
             scanned: 0,
+            tentative_at: 0,
             offset: 0,
             jobs: tx,
             heard,
+            busy,
         };
         let result = f(&mut st);
         // The last stretch, then close the queue so the worker finishes.
         let rest = std::mem::take(&mut st.pending);
         if !rest.is_empty() {
-            let _ = st.jobs.send((st.offset as f64 / TARGET_RATE as f64, rest));
+            st.send(rest, false);
         }
         let total = st.offset;
         drop(st);
@@ -202,21 +284,48 @@ pub fn with_streaming<R>(
 }
 
 impl StreamingTranscriber {
-    /// Adds recorded 16 kHz audio; sends a stretch to the worker when it is complete.
+    fn send(&self, audio: Vec<f32>, tentative: bool) {
+        self.busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let job = Job {
+            offset_s: self.offset as f64 / TARGET_RATE as f64,
+            audio,
+            tentative,
+        };
+        if self.jobs.send(job).is_err() {
+            self.busy.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Adds recorded 16 kHz audio; sends a stretch to the worker when it is complete
+    /// (and, when the policy asks, the stretch still being spoken to an idle worker).
     pub fn feed(&mut self, audio: &[f32]) {
         self.pending.extend_from_slice(audio);
         let max = (self.policy.max_s * TARGET_RATE as f64) as usize;
         if self.pending.len() < self.scanned + SCAN_STEP && self.pending.len() < max {
+            self.send_tentative();
             return;
         }
         self.scanned = self.pending.len();
         while let Some(cut) = find_cut(&self.pending, &self.policy) {
             let rest = self.pending.split_off(cut);
             let stretch = std::mem::replace(&mut self.pending, rest);
-            let offset_s = self.offset as f64 / TARGET_RATE as f64;
-            self.offset += stretch.len();
-            let _ = self.jobs.send((offset_s, stretch));
+            self.send(stretch, false);
+            self.offset += cut;
             self.scanned = 0;
+            self.tentative_at = 0;
+        }
+        self.send_tentative();
+    }
+
+    fn send_tentative(&mut self) {
+        let Some(every) = self.policy.tentative_every_s else {
+            return;
+        };
+        let step = (every * TARGET_RATE as f64) as usize;
+        let idle = self.busy.load(std::sync::atomic::Ordering::Relaxed) == 0;
+        if idle && self.pending.len() >= self.tentative_at + step {
+            self.tentative_at = self.pending.len();
+            self.send(self.pending.clone(), true);
         }
     }
 

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::analysis::checks::clock;
 use crate::audio::recorder::Tick;
 use crate::coach::Coach;
-use crate::rehearsal::{RehearsalError, Take};
+use crate::rehearsal::{Live, RehearsalError, Take};
+use crate::transcribe::stream::ChunkPolicy;
 use crate::ui::live::{KeyAction, LiveScreen};
 
 /// What the screen shows at one moment of a round.
@@ -27,20 +28,26 @@ pub struct Frame {
     pub cue: String,
 }
 
-/// Decides what a round shows, from the seconds recorded and the live cue that the
-/// transcript so far gives.
+/// Decides what a round shows, from the seconds recorded and what has been heard so far
+/// (the live cue, the fillers).
 pub trait Guide {
-    fn frame(&mut self, seconds: f64, live_cue: &str) -> Frame;
+    fn frame(&mut self, seconds: f64, heard: &Live) -> Frame;
+
+    /// How finely the speech is transcribed while recording: practice needs a word
+    /// every few seconds at most; a live counter of words needs them within a second.
+    fn chunks(&self) -> ChunkPolicy {
+        ChunkPolicy::default()
+    }
 }
 
 /// Practice: the timer and the live cue.
 pub struct PracticeGuide;
 
 impl Guide for PracticeGuide {
-    fn frame(&mut self, _seconds: f64, live_cue: &str) -> Frame {
+    fn frame(&mut self, _seconds: f64, heard: &Live) -> Frame {
         Frame {
             show_timer: true,
-            cue: live_cue.to_string(),
+            cue: heard.cue.to_string(),
             ..Frame::default()
         }
     }
@@ -164,8 +171,9 @@ fn record_plain(
     );
     let mut last_plain = -5.0;
     let mut headline: Option<String> = None;
-    let mut on_tick = |t: Tick, cue: &str| {
-        let frame = guide.frame(t.seconds, cue);
+    let chunks = guide.chunks();
+    let mut on_tick = |t: Tick, heard: &Live| {
+        let frame = guide.frame(t.seconds, heard);
         if frame.headline.is_some() && frame.headline != headline {
             headline = frame.headline.clone();
             let text = headline.as_deref().unwrap_or_default();
@@ -204,7 +212,13 @@ fn record_plain(
             say(format_args!("{what}, level {}", level_bar(t.level)));
         }
     };
-    take.record(round.coach, round.stop, round.max_seconds, &mut on_tick)?;
+    take.record(
+        round.coach,
+        round.stop,
+        round.max_seconds,
+        chunks,
+        &mut on_tick,
+    )?;
     if tty {
         say(format_args!(""));
     }
@@ -227,17 +241,24 @@ fn record_live(
     .map_err(RecordingError::Screen)?;
     let mut action = None;
     let stop: &AtomicBool = round.stop;
-    let mut on_tick = |t: Tick, cue: &str| {
+    let chunks = guide.chunks();
+    let mut on_tick = |t: Tick, heard: &Live| {
         if let Some(a) = screen.poll_keys() {
             action = Some(a);
             stop.store(true, Ordering::Relaxed);
         }
-        let frame = guide.frame(t.seconds, cue);
+        let frame = guide.frame(t.seconds, heard);
         if let Err(e) = screen.draw(t.seconds, t.level, &frame) {
             log::debug!("drawing the live screen: {e}");
         }
     };
-    let r = take.record(round.coach, round.stop, round.max_seconds, &mut on_tick);
+    let r = take.record(
+        round.coach,
+        round.stop,
+        round.max_seconds,
+        chunks,
+        &mut on_tick,
+    );
     drop(screen);
     r?;
     Ok(match action {
