@@ -252,3 +252,87 @@ fn importing_the_sentence_encoder_checks_every_file() {
         "{text}"
     );
 }
+
+/// `drill history` over rounds saved by earlier runs: seven clock rounds closing in on
+/// the band, then landing in it twice, and one star round.
+#[test]
+fn drill_history_shows_best_recent_trend_and_streak_of_saved_rounds() {
+    use rehearse::drill::{DrillKind, Plan, ROUND_SCHEMA, Round, RoundResult};
+    let home = tempfile::tempdir().expect("tmp");
+    let takes = home.path().join("takes");
+    let rubric = rehearse::analysis::Rubric::builtin();
+    let round = |id: &str, kind: DrillKind, off: f64| {
+        let dir = takes.join(id);
+        std::fs::create_dir_all(&dir).expect("take dir");
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 16_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(dir.join("audio.wav"), spec).expect("wav");
+        for _ in 0..1600 {
+            w.write_sample(0i16).expect("sample");
+        }
+        w.finalize().expect("wav");
+        let plan = Plan::new(kind, &rubric, None);
+        let result = RoundResult {
+            length_s: 120.0 + off.min(0.0),
+            off_band_s: off,
+            slots: Vec::new(),
+            notes: Vec::new(),
+            failure_share: 0.2,
+            fillers_per_minute: 1.0,
+            learning: None,
+            fillers: None,
+            filler_delays_s: Vec::new(),
+            on_target: off == 0.0,
+        };
+        let r = Round {
+            schema: ROUND_SCHEMA.into(),
+            kind,
+            plan,
+            result,
+        };
+        std::fs::write(
+            dir.join("drill.json"),
+            serde_json::to_string(&r).expect("json"),
+        )
+        .expect("write");
+    };
+    for (i, off) in [-40.0, -31.0, -22.0, -18.0, -9.0, 0.0, 0.0]
+        .iter()
+        .enumerate()
+    {
+        round(&format!("20261101-10000{i}"), DrillKind::Clock, *off);
+    }
+    round("20261102-090000", DrillKind::Star, 0.0);
+    let out = common::rehearse_in(home.path())
+        .args([
+            "drill",
+            "history",
+            "--takes-dir",
+            takes.to_str().expect("utf8"),
+        ])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let clock: String = text
+        .split("\nstar:")
+        .next()
+        .and_then(|t| t.split("clock: ").nth(1))
+        .expect("a clock block")
+        .to_string();
+    assert!(clock.starts_with("7 rounds"), "{text}");
+    assert!(clock.contains("best      20261101-100005 (+0"), "{text}");
+    assert!(clock.contains("recent    -22, -18, -9, +0, +0"), "{text}");
+    assert!(clock.contains("you stop 10 s early on average"), "{text}");
+    assert!(clock.contains("trend     improving"), "{text}");
+    assert!(clock.contains("streak    2 on target in a row"), "{text}");
+    assert!(text.contains("star: 1 round\n"), "{text}");
+    assert!(
+        text.contains("learning: no rounds yet") && text.contains("clean: no rounds yet"),
+        "{text}"
+    );
+}

@@ -1277,3 +1277,63 @@ fn the_clean_drill_counts_fillers_while_the_speaker_talks() {
         "{stdout}"
     );
 }
+
+/// The clean drill on the live screen at 80x24: the counter starts at zero, climbs while
+/// the filler-heavy answer plays, names the last fillers with their times, and the
+/// round stops by itself at its length and is saved.
+#[test]
+fn the_clean_drill_counter_climbs_on_the_live_screen() {
+    let _serial = serial();
+    if common::engine().is_none() || common::need(Path::new("/usr/bin/tmux")).is_none() {
+        return;
+    }
+    let Some(wav) = common::need(&common::fixture("drill/fillers-48000-2ch-f32.wav")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let raw = dir.path().join("in.raw");
+    raw_from_wav(&wav, &raw);
+    let Some(pulse) = Pulse::start(&raw) else {
+        return;
+    };
+    let takes = dir.path().join("takes");
+    let tmux = Tmux::live_session(
+        dir.path(),
+        &pulse,
+        &format!(
+            "drill clean 0:20 --takes-dir {} --threads 1",
+            takes.display()
+        ),
+    );
+    let s = tmux.wait_for("CLEAN · 0 fillers", Duration::from_secs(20));
+    assert!(s.contains("pause instead of um"), "{s}");
+    // The counter as drawn: "CLEAN · N fillers · m:ss left".
+    let count = |s: &str| -> Option<usize> {
+        s.lines()
+            .find_map(|l| l.split("CLEAN · ").nth(1))
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+    };
+    let t0 = Instant::now();
+    let mut top = 0;
+    let mut shown = String::new();
+    while t0.elapsed() < Duration::from_secs(19) && top < 3 {
+        let s = tmux.screen();
+        if let Some(n) = count(&s).filter(|n| *n > top) {
+            top = n;
+            shown = s;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(top >= 3, "the counter reached {top} on screen:\n{shown}");
+    assert!(shown.contains("→ last: \""), "no fillers named:\n{shown}");
+    assert!(
+        shown.lines().all(|l| l.chars().count() <= 80),
+        "wider than 80:\n{shown}"
+    );
+    let s = tmux.wait_for("EXIT=", Duration::from_secs(40));
+    assert!(s.contains("EXIT=0"), "{s}");
+    let round = std::fs::read_to_string(take_dirs(&takes).pop().expect("take").join("drill.json"))
+        .expect("drill.json");
+    assert!(round.contains("\"kind\": \"clean\""), "{round}");
+}
