@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::checks::clock;
 use crate::analysis::{Phase, Report, Rubric, text};
 use crate::takes::TakeStore;
 
@@ -298,10 +299,6 @@ pub struct Round {
     pub result: RoundResult,
 }
 
-fn m_ss(s: f64) -> String {
-    crate::analysis::checks::clock(s)
-}
-
 /// Reads a scored round against its plan: spoken time per slot from the phases the
 /// coach labelled in the speech, and where the speech switched phase against the
 /// plan's switch.
@@ -398,15 +395,15 @@ fn switch_notes(plan: &Plan, report: &Report) -> Vec<String> {
             notes.push(format!(
                 "you were still on the {previous} {late:.0} s into the {} slot (it started at {})",
                 slot.name,
-                m_ss(slot.start_s)
+                clock(slot.start_s)
             ));
         } else if -late >= SWITCH_NOTICE_S {
             notes.push(format!(
                 "you moved on to the {} {:.0} s before its slot (at {}, planned {})",
                 slot.name,
                 -late,
-                m_ss(moved),
-                m_ss(slot.start_s)
+                clock(moved),
+                clock(slot.start_s)
             ));
         }
     }
@@ -537,7 +534,7 @@ pub fn change_since(previous: &RoundResult, now: &RoundResult) -> Vec<String> {
     let signed = |d: f64| format!("{}{:.0}", if d >= 0.0 { "+" } else { "−" }, d.abs());
     out.push(format!(
         "length {} ({} s)",
-        m_ss(now.length_s),
+        clock(now.length_s),
         signed(now.length_s - previous.length_s)
     ));
     for (a, b) in previous.slots.iter().zip(&now.slots) {

@@ -57,6 +57,18 @@ fn clip_raw() -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
     Some((dir, wav, raw))
 }
 
+/// The test microphone playing a 48 kHz stereo fixture (`fixtures/cache/REL`) from its
+/// start, in a fresh folder; `None` (skipped) without the model or the fixture.
+fn mic_playing(rel: &str) -> Option<(tempfile::TempDir, Pulse)> {
+    common::engine()?;
+    let wav = common::need(&common::fixture(rel))?;
+    let dir = tempfile::tempdir().expect("tmp");
+    let raw = dir.path().join("in.raw");
+    raw_from_wav(&wav, &raw);
+    let pulse = Pulse::start(&raw)?;
+    Some((dir, pulse))
+}
+
 fn take_dirs(root: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -1117,15 +1129,10 @@ fn a_full_star_round_on_the_live_screen_switches_parts_on_time() {
     let Some((_, truth)) = timed_truth() else {
         return;
     };
-    if common::engine().is_none() || common::need(Path::new("/usr/bin/tmux")).is_none() {
+    if common::need(Path::new("/usr/bin/tmux")).is_none() {
         return;
     }
-    let stereo = common::need(&common::fixture("drill/timed-48000-2ch-f32.wav"));
-    let Some(stereo) = stereo else { return };
-    let dir = tempfile::tempdir().expect("tmp");
-    let raw = dir.path().join("in.raw");
-    raw_from_wav(&stereo, &raw);
-    let Some(pulse) = Pulse::start(&raw) else {
+    let Some((dir, pulse)) = mic_playing("drill/timed-48000-2ch-f32.wav") else {
         return;
     };
     let takes = dir.path().join("takes");
@@ -1200,16 +1207,7 @@ fn a_full_star_round_on_the_live_screen_switches_parts_on_time() {
 #[test]
 fn the_clean_drill_counts_fillers_while_the_speaker_talks() {
     let _serial = serial();
-    if common::engine().is_none() {
-        return;
-    }
-    let Some(wav) = common::need(&common::fixture("drill/fillers-48000-2ch-f32.wav")) else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tmp");
-    let raw = dir.path().join("in.raw");
-    raw_from_wav(&wav, &raw);
-    let Some(pulse) = Pulse::start(&raw) else {
+    let Some((dir, pulse)) = mic_playing("drill/fillers-48000-2ch-f32.wav") else {
         return;
     };
     let takes = dir.path().join("takes");
@@ -1284,16 +1282,10 @@ fn the_clean_drill_counts_fillers_while_the_speaker_talks() {
 #[test]
 fn the_clean_drill_counter_climbs_on_the_live_screen() {
     let _serial = serial();
-    if common::engine().is_none() || common::need(Path::new("/usr/bin/tmux")).is_none() {
+    if common::need(Path::new("/usr/bin/tmux")).is_none() {
         return;
     }
-    let Some(wav) = common::need(&common::fixture("drill/fillers-48000-2ch-f32.wav")) else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tmp");
-    let raw = dir.path().join("in.raw");
-    raw_from_wav(&wav, &raw);
-    let Some(pulse) = Pulse::start(&raw) else {
+    let Some((dir, pulse)) = mic_playing("drill/fillers-48000-2ch-f32.wav") else {
         return;
     };
     let takes = dir.path().join("takes");

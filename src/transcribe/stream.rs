@@ -269,8 +269,10 @@ pub fn with_streaming<R>(
         };
         let result = f(&mut st);
         // The last stretch, then close the queue so the worker finishes.
+        // (When the take's transcript is made from the whole recording, decoding the
+        // last stretch too would only delay the report.)
         let rest = std::mem::take(&mut st.pending);
-        if !rest.is_empty() {
+        if !rest.is_empty() && !st.policy.final_from_whole {
             st.send(rest, false);
         }
         let total = st.offset;
