@@ -60,11 +60,20 @@ fn clip_raw() -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
 /// The test microphone playing a 48 kHz stereo fixture (`fixtures/cache/REL`) from its
 /// start, in a fresh folder; `None` (skipped) without the model or the fixture.
 fn mic_playing(rel: &str) -> Option<(tempfile::TempDir, Pulse)> {
+    mic_playing_times(rel, 1)
+}
+
+/// As [`mic_playing`], the fixture spoken `times` times in a row: the microphone starts
+/// speaking before the program under test is up, and a slow start on a busy machine
+/// must not leave a fixed-length round with the end of the answer only.
+fn mic_playing_times(rel: &str, times: usize) -> Option<(tempfile::TempDir, Pulse)> {
     common::engine()?;
     let wav = common::need(&common::fixture(rel))?;
     let dir = tempfile::tempdir().expect("tmp");
     let raw = dir.path().join("in.raw");
     raw_from_wav(&wav, &raw);
+    let once = std::fs::read(&raw).expect("raw");
+    std::fs::write(&raw, once.repeat(times)).expect("raw");
     let pulse = Pulse::start(&raw)?;
     Some((dir, pulse))
 }
@@ -1207,7 +1216,7 @@ fn a_full_star_round_on_the_live_screen_switches_parts_on_time() {
 #[test]
 fn the_clean_drill_counts_fillers_while_the_speaker_talks() {
     let _serial = serial();
-    let Some((dir, pulse)) = mic_playing("drill/fillers-48000-2ch-f32.wav") else {
+    let Some((dir, pulse)) = mic_playing_times("drill/fillers-48000-2ch-f32.wav", 2) else {
         return;
     };
     let takes = dir.path().join("takes");
@@ -1285,7 +1294,7 @@ fn the_clean_drill_counter_climbs_on_the_live_screen() {
     if common::need(Path::new("/usr/bin/tmux")).is_none() {
         return;
     }
-    let Some((dir, pulse)) = mic_playing("drill/fillers-48000-2ch-f32.wav") else {
+    let Some((dir, pulse)) = mic_playing_times("drill/fillers-48000-2ch-f32.wav", 2) else {
         return;
     };
     let takes = dir.path().join("takes");
@@ -1309,8 +1318,13 @@ fn the_clean_drill_counter_climbs_on_the_live_screen() {
     let t0 = Instant::now();
     let mut top = 0;
     let mut shown = String::new();
-    while t0.elapsed() < Duration::from_secs(19) && top < 3 {
+    // The whole round (20 s) and the report after it; the count shown is what the
+    // transcript heard so far holds, so it can also drop when a stretch is redecoded.
+    while t0.elapsed() < Duration::from_secs(30) && top < 3 {
         let s = tmux.screen();
+        if s.contains("EXIT=") {
+            break;
+        }
         if let Some(n) = count(&s).filter(|n| *n > top) {
             top = n;
             shown = s;
