@@ -35,6 +35,7 @@ fn bench(c: &mut Criterion) {
         path: "bench".into(),
         kind: InputKind::Text,
         timing: Timing::Estimated,
+        transcribed: None,
     };
     c.bench_function("analyze 500 words", |b| {
         b.iter(|| black_box(analyze(black_box(&transcript), input.clone(), &rubric)))

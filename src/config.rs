@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::transcribe::GpuChoice;
+
 /// Environment variables a user can set.
 pub const ENV_MODEL: &str = "REHEARSE_MODEL";
 pub const ENV_MODELS_DIR: &str = "REHEARSE_MODELS_DIR";
 pub const ENV_CONFIG: &str = "REHEARSE_CONFIG";
 pub const ENV_BASE_URL: &str = "REHEARSE_MODEL_BASE_URL";
+pub const ENV_GPU: &str = "REHEARSE_GPU";
 
 /// Widest beam allowed: whisper.cpp has 8 decoders (wider fails with its "error -4").
 pub const MAX_BEAM: u32 = 8;
@@ -30,6 +33,8 @@ pub enum ConfigError {
     NoThreads { from: String },
     #[error("{from} = {value}: the beam size must be 1 to {MAX_BEAM} (1 is greedy decoding)")]
     Beam { from: String, value: u32 },
+    #[error("{from}: {what}")]
+    Gpu { from: String, what: String },
 }
 
 /// The per-user directories (XDG on Linux), found once.
@@ -70,6 +75,8 @@ pub struct UserConfig {
     pub model: Option<String>,
     pub threads: Option<u32>,
     pub beam_size: Option<u32>,
+    /// `auto`, `off` or a GPU's number.
+    pub gpu: Option<String>,
 }
 
 impl UserConfig {
@@ -102,7 +109,7 @@ pub struct RecogniserSettings {
     pub beam_size: Option<u32>,
     /// `Some("")` asks for no prompt at all.
     pub prompt: Option<String>,
-    pub no_gpu: bool,
+    pub gpu: Option<GpuChoice>,
 }
 
 /// [`RecogniserSettings`] after the merge: what a run uses, and the notes a user
@@ -114,7 +121,8 @@ pub struct Merged {
     pub threads: Option<u32>,
     pub beam_size: Option<u32>,
     pub prompt: Option<Option<String>>,
-    pub use_gpu: bool,
+    /// The device choice and where it came from (`--gpu`, `$REHEARSE_GPU`, the file).
+    pub gpu: (GpuChoice, String),
     pub notes: Vec<String>,
 }
 
@@ -161,6 +169,26 @@ impl RecogniserSettings {
             }
             b => b,
         };
+        let env_gpu = std::env::var(ENV_GPU).ok().filter(|s| !s.is_empty());
+        let gpu = if let Some(g) = self.gpu {
+            (g, "--gpu".to_string())
+        } else if let Some(e) = env_gpu {
+            let from = format!("${ENV_GPU}");
+            let g = e.parse().map_err(|what| ConfigError::Gpu {
+                from: from.clone(),
+                what,
+            })?;
+            (g, from)
+        } else if let Some(c) = &config.gpu {
+            let from = from(false, "gpu");
+            let g = c.parse().map_err(|what| ConfigError::Gpu {
+                from: from.clone(),
+                what,
+            })?;
+            (g, from)
+        } else {
+            (GpuChoice::Auto, "the default".to_string())
+        };
         Ok(Merged {
             model,
             threads,
@@ -169,7 +197,7 @@ impl RecogniserSettings {
                 .prompt
                 .as_ref()
                 .map(|p| (!p.is_empty()).then(|| p.clone())),
-            use_gpu: !self.no_gpu,
+            gpu,
             notes,
         })
     }
@@ -204,6 +232,7 @@ mod tests {
             model: Some("base.en".into()),
             threads: Some(1),
             beam_size: Some(9),
+            gpu: None,
         };
         let path = Path::new("/home/u/.config/rehearse/config.toml");
         let flags = RecogniserSettings {

@@ -647,6 +647,7 @@ mod tests {
             path: "test".into(),
             kind: InputKind::Transcript,
             timing: Timing::Measured,
+            transcribed: None,
         };
         let report = analyze(&t, info, &rubric).report;
         let result = judge(&plan, &report, &rubric);
@@ -672,6 +673,7 @@ mod tests {
             path: "test".into(),
             kind: InputKind::Text,
             timing: Timing::Estimated,
+            transcribed: None,
         };
         let report = analyze(&t, info, &rubric).report;
         let result = judge(&Plan::learning(&rubric), &report, &rubric);

@@ -11,6 +11,7 @@ pub mod audio;
 pub mod batch;
 pub mod coach;
 pub mod config;
+pub mod doctor;
 pub mod drill;
 pub mod embed;
 pub mod eval;

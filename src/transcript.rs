@@ -38,6 +38,9 @@ pub struct ModelInfo {
     pub threads: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_prompt: Option<String>,
+    /// The backend and device that transcribed (`CPU`, `CUDA` on `NVIDIA H200`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute: Option<Compute>,
 }
 
 /// A stretch of text with its start and end, in seconds from the start of the audio.
@@ -125,5 +128,24 @@ mod tests {
         let back: Transcript = serde_json::from_value(json).expect("parse");
         assert_eq!(back, t);
         assert_eq!(back.text(), "Hello there.");
+    }
+}
+
+/// Which backend and device a transcription ran on (kept in transcripts and reports).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Compute {
+    /// `CPU`, `CUDA`, `Vulkan`, ...
+    pub backend: String,
+    /// The device's own description (`NVIDIA H200`; the CPU's model name).
+    pub device: String,
+}
+
+impl std::fmt::Display for Compute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.device.is_empty() || self.device == self.backend {
+            f.write_str(&self.backend)
+        } else {
+            write!(f, "{} ({})", self.backend, self.device)
+        }
     }
 }

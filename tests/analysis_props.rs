@@ -12,6 +12,7 @@ fn run(text: &str, timing: Timing) -> Report {
             path: "prop".into(),
             kind: InputKind::Text,
             timing,
+            transcribed: None,
         },
         &Rubric::builtin(),
     )

@@ -131,6 +131,7 @@ fn the_sealed_split_from_speech() {
                 path: item.id.clone(),
                 kind: rehearse::analysis::InputKind::Audio,
                 timing: rehearse::analysis::Timing::Measured,
+                transcribed: None,
             },
             &rubric,
             Some(encoder),

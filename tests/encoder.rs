@@ -92,6 +92,7 @@ fn analyze_with_encoder(text: &str, enc: &dyn SentenceEncoder) -> rehearse::anal
         path: "prop".into(),
         kind: InputKind::Text,
         timing: Timing::Estimated,
+        transcribed: None,
     };
     analyze_with(&t, input, &Rubric::builtin(), Some(enc)).report
 }

@@ -140,6 +140,7 @@ fn a_filler_heavy_answer_keeps_its_fillers_and_fails_the_filler_check() {
         path: "dev-05".into(),
         kind: InputKind::Audio,
         timing: Timing::Measured,
+        transcribed: None,
     };
     let r = analyze(&t, input, &Rubric::builtin()).report;
     // The text has um x9 and uh x5; the default filler prompt keeps most of them.

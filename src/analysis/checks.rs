@@ -808,6 +808,7 @@ mod tests {
             path: "t".into(),
             kind: InputKind::Text,
             timing: Timing::Estimated,
+            transcribed: None,
         };
         analyze(&t, input, &Rubric::builtin()).report.checks
     }

@@ -79,6 +79,7 @@ mod tests {
             path: "t".into(),
             kind: InputKind::Text,
             timing: Timing::Estimated,
+            transcribed: None,
         };
         analyze(&t, input, rubric).report
     }

@@ -51,6 +51,30 @@ pub struct InputInfo {
     pub path: String,
     pub kind: InputKind,
     pub timing: Timing,
+    /// The model and device that made the transcript (inputs that were audio).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcribed: Option<Transcribed>,
+}
+
+/// Which recogniser turned the audio into words, and where it ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcribed {
+    pub model: String,
+    /// `CPU`, `CUDA`, `Vulkan`, ...
+    pub backend: String,
+    /// The device's own name (`NVIDIA H200`, the CPU's model).
+    pub device: String,
+}
+
+impl Transcribed {
+    /// `CUDA (NVIDIA H200)`, or the backend alone when the device has no other name.
+    pub fn device_text(&self) -> String {
+        if self.device.is_empty() || self.device == self.backend {
+            self.backend.clone()
+        } else {
+            format!("{} ({})", self.backend, self.device)
+        }
+    }
 }
 
 /// The coach's report: the `rehearse.report.v1` JSON contract (docs/report-schema.md).
@@ -325,6 +349,14 @@ pub fn analyze_with_labeller(
     encoder: Option<&dyn SentenceEncoder>,
     labeller: &PhaseLabeller,
 ) -> Analysis {
+    let mut input = input;
+    if input.transcribed.is_none() {
+        input.transcribed = transcript.model.compute.as_ref().map(|c| Transcribed {
+            model: transcript.model.name.clone(),
+            backend: c.backend.clone(),
+            device: c.device.clone(),
+        });
+    }
     let tokens = tokens_from_words(&transcript.words);
     let measured = input.timing == Timing::Measured;
     let labelled = label_phases(&tokens, measured, rubric, encoder, labeller);

@@ -533,6 +533,7 @@ mod tests {
             path: "t".into(),
             kind: InputKind::Text,
             timing: Timing::Estimated,
+            transcribed: None,
         };
         let broken = analyze_with(&t, input.clone(), &rubric, Some(&BrokenEncoder)).report;
         let plain = analyze(&t, input.clone(), &rubric).report;

@@ -103,6 +103,11 @@ fn is_null_device(name: &str) -> bool {
 
 /// The input devices of the default host that can record: at least one channel, and
 /// not ALSA's null device.
+/// The audio system cpal records through here (`ALSA`, `CoreAudio`, `WASAPI`).
+pub fn host_name() -> String {
+    cpal::default_host().id().name().to_string()
+}
+
 pub fn list_input_devices() -> Result<Vec<InputDevice>, CaptureError> {
     quietly(list_input_devices_loud)
 }

@@ -39,6 +39,9 @@ pub struct Row {
     /// The report JSON, relative to the output folder.
     pub report: String,
     pub error: String,
+    /// Where the recogniser ran: `CPU (AMD EPYC)`, `CUDA (NVIDIA H200)`; empty for text.
+    #[serde(default)]
+    pub backend: String,
 }
 
 fn round(x: Option<f64>, places: i32) -> Option<f64> {
@@ -66,6 +69,7 @@ impl Row {
             score: None,
             report: String::new(),
             error: message.into(),
+            backend: String::new(),
         }
     }
 
@@ -105,6 +109,13 @@ impl Row {
                 .map(|s| s as u32),
             report: report_rel.display().to_string(),
             error: String::new(),
+            backend: report
+                .pointer("/input/transcribed")
+                .and_then(|t| {
+                    serde_json::from_value::<crate::analysis::Transcribed>(t.clone()).ok()
+                })
+                .map(|t| t.device_text())
+                .unwrap_or_default(),
         }
     }
 }

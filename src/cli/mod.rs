@@ -46,6 +46,12 @@ enum Command {
     Practice(practice::PracticeArgs),
     /// Input devices with their channels and rates; marks the default.
     Devices,
+    /// What this build and machine can do: build features, CPU, GPUs, models, audio,
+    /// disk, load; one line each, ok/warn/fail with a fix (exit 0, 1 or 2).
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
     /// Timing drills: the STAR shape against a countdown, the length without a timer.
     Drill(drill::DrillArgs),
     /// Earlier takes: date, length, score, failure share, fillers per minute.
@@ -92,9 +98,10 @@ pub struct EngineArgs {
     /// Whisper keep "um"/"uh" (docs/accuracy.md); `--prompt ""` for none.
     #[arg(long)]
     pub prompt: Option<String>,
-    /// Run on the CPU even when the build has GPU support.
-    #[arg(long)]
-    pub no_gpu: bool,
+    /// auto (a GPU when the build and machine have one), off (the CPU), or a GPU's
+    /// number [env: REHEARSE_GPU; config: gpu] [default: auto].
+    #[arg(long, value_name = "auto|off|N")]
+    pub gpu: Option<rehearse::transcribe::GpuChoice>,
 }
 
 impl EngineArgs {
@@ -105,7 +112,7 @@ impl EngineArgs {
             threads: self.threads,
             beam_size: self.beam_size,
             prompt: self.prompt.clone(),
-            no_gpu: self.no_gpu,
+            gpu: self.gpu,
         }
     }
 }
@@ -161,6 +168,7 @@ pub fn main(tune_allocator: fn()) -> ExitCode {
     let result = match command {
         Command::Practice(args) => practice::run(args, style),
         Command::Devices => practice::devices(),
+        Command::Doctor { json } => doctor(json),
         Command::Takes(args) => practice::takes(args, style),
         Command::Drill(args) => drill::run(args, style),
         Command::Score(args) => score::run(args, style),
@@ -177,6 +185,15 @@ pub fn main(tune_allocator: fn()) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn doctor(json: bool) -> anyhow::Result<ExitCode> {
+    let d = rehearse::doctor::examine();
+    match json {
+        true => println!("{}", serde_json::to_string_pretty(&d)?),
+        false => print!("{}", rehearse::doctor::render(&d)),
+    }
+    Ok(ExitCode::from(d.exit_code()))
 }
 
 /// Whether an output argument means standard output.

@@ -64,7 +64,7 @@ pub enum Input<'a> {
     /// A written draft.
     Text(&'a str),
     /// A transcript made earlier (times measured unless it was made from text).
-    Transcript(Transcript),
+    Transcript(Box<Transcript>),
     /// Audio already decoded (a batch's reader, a take).
     Samples(&'a [f32]),
 }
@@ -218,7 +218,7 @@ impl Coach {
             ),
             Input::Transcript(t) => {
                 let timing = timing_of(&t);
-                (t, InputKind::Transcript, timing)
+                (*t, InputKind::Transcript, timing)
             }
             Input::Samples(samples) => {
                 let rec = self.recogniser()?;
@@ -242,6 +242,7 @@ impl Coach {
             path: name.to_string(),
             kind,
             timing,
+            transcribed: None,
         };
         let analysis = self.analyze(&transcript, info);
         Ok(Scored {
@@ -262,6 +263,7 @@ impl Coach {
             path: name.to_string(),
             kind: InputKind::Audio,
             timing: Timing::Measured,
+            transcribed: None,
         };
         Ok(Scored {
             analysis: self.analyze(&transcript, info),
@@ -287,6 +289,7 @@ impl Coach {
             path: String::new(),
             kind: InputKind::Audio,
             timing: Timing::Measured,
+            transcribed: None,
         };
         analyze(transcript, info, &self.rubric)
     }

@@ -187,6 +187,7 @@ pub fn analyze_item_with(
             path: item.id.clone(),
             kind: InputKind::Text,
             timing: Timing::Estimated,
+            transcribed: None,
         },
         rubric,
         encoder,

@@ -27,6 +27,7 @@ fn analysis(text: &str, name: &str) -> Analysis {
         path: name.into(),
         kind: InputKind::Text,
         timing: Timing::Estimated,
+        transcribed: None,
     };
     analyze(&t, input, &rubric)
 }

@@ -249,6 +249,10 @@ impl ReportFormat for Terminal {
         ) {
             writeln!(out, "{}", self.paint(DIM, &l))?;
         }
+        if let Some(t) = &r.input.transcribed {
+            let line = format!("transcribed by {} on {}", t.model, t.device_text());
+            writeln!(out, "{}", self.paint(DIM, &line))?;
+        }
         Ok(())
     }
 }

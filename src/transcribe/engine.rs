@@ -1,12 +1,12 @@
 //! The whisper.cpp engine: one model context loaded once, one decoding state per job.
 
 use std::path::Path;
-use std::sync::Once;
 
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
 };
 
+use super::backend::{self, GpuError, Plan};
 use crate::audio::TARGET_RATE;
 use crate::audio::vad::VoiceActivity;
 use crate::transcript::{ModelInfo, Segment, Transcript, Word};
@@ -23,6 +23,8 @@ pub enum EngineError {
     },
     #[error("transcription failed: {0}")]
     Transcribe(#[from] whisper_rs::WhisperError),
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
     #[error("nothing to transcribe: the audio is empty")]
     NoAudio,
     #[error(
@@ -69,7 +71,8 @@ fn idle_of(cores: u32, load: f64) -> u32 {
     cores.saturating_sub(busy).max(1)
 }
 
-fn load_average() -> f64 {
+/// The 1-minute load average (0 where the system does not say).
+pub fn load_average() -> f64 {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
@@ -116,8 +119,6 @@ const MAX_PROMPT_TOKENS: usize = 1024;
 /// The smallest fitted encoder window: 750 positions = 15 s.
 const MIN_AUDIO_CTX: i32 = 750;
 
-static LOG_HOOKS: Once = Once::new();
-
 /// A loaded model, shareable across threads; each job gets its own state.
 pub struct Engine {
     ctx: WhisperContext,
@@ -125,16 +126,38 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Loads a ggml model. whisper.cpp's own log lines go to the `log` crate
-    /// (shown with `-v`), not raw stderr.
-    pub fn load(path: &Path, name: &str, use_gpu: bool) -> Result<Engine, EngineError> {
-        LOG_HOOKS.call_once(whisper_rs::install_logging_hooks);
+    /// Loads a ggml model onto the device `plan` chose, and checks that it really
+    /// started there (whisper.cpp falls back to the CPU without failing). An `auto` GPU
+    /// that does not start means the CPU, noted in `plan`; a GPU asked for by number is
+    /// an error. whisper.cpp's own log lines go to the `log` crate (shown with `-v`).
+    pub fn load(path: &Path, name: &str, plan: &mut Plan) -> Result<Engine, EngineError> {
+        backend::install_log_hook();
+        let first = Self::load_on(path, name, plan)?;
+        let (state, started, failure) = backend::watching(|| first.ctx.create_state());
+        state?;
+        let was_gpu = plan.gpu.is_some();
+        let compute = plan.settle(&started, failure)?;
+        // A GPU that did not start may still hold the weights' buffers: load again.
+        let mut engine = if was_gpu && plan.gpu.is_none() {
+            Self::load_on(path, name, plan)?
+        } else {
+            first
+        };
+        log::info!("transcribing on {compute}");
+        engine.info.compute = Some(compute);
+        Ok(engine)
+    }
+
+    fn load_on(path: &Path, name: &str, plan: &Plan) -> Result<Engine, EngineError> {
         let path_str = path.to_string_lossy().into_owned();
         let mut params = WhisperContextParameters::default();
+        let (use_gpu, gpu_device) = plan.whisper_params();
         params.use_gpu(use_gpu);
-        // On. With the tiled flash-attention kernel (vendor/README.md) it is the fastest
-        // setting and ~65 MB leaner than plain attention, which also made tiny.en loop on
-        // fitted live windows (a 10.2 s stretch came back as its sentence five times).
+        params.gpu_device(gpu_device);
+        // On, on every backend that has it. With the tiled flash-attention kernel
+        // (vendor/README.md) it is the fastest CPU setting and ~65 MB leaner than plain
+        // attention, which also made tiny.en loop on fitted live windows (a 10.2 s
+        // stretch came back as its sentence five times).
         params.flash_attn(true);
         let ctx = WhisperContext::new_with_params(&path_str, params).map_err(|source| {
             EngineError::Load {

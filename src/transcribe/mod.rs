@@ -1,10 +1,13 @@
 //! Speech to text on the device: the whisper.cpp engine (the only module that names
 //! whisper-rs) and streaming transcription.
 
+pub mod backend;
 pub mod engine;
+pub mod quantize;
 mod recogniser;
 pub mod stream;
 
+pub use backend::{Compute, GpuChoice};
 pub use engine::{DecodeOptions, Engine, EngineError};
 pub use recogniser::{LoadError, Recogniser};
 

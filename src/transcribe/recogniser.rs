@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::backend::Plan;
 use super::{DecodeOptions, Engine, EngineError};
 use crate::config::{ConfigError, Merged, RecogniserSettings, UserConfig};
 use crate::models::{ModelError, ModelStore, ResolvedModel};
@@ -60,7 +61,11 @@ impl Recogniser {
         let (store, resolved, merged) = Self::choose(settings)?;
         store.check(&resolved)?;
         log::info!("model: {} ({})", resolved.path.display(), resolved.reason);
-        let engine = Engine::load(&resolved.path, &resolved.name, merged.use_gpu)?;
+        let (choice, from) = &merged.gpu;
+        let mut plan = Plan::new(*choice, from).map_err(EngineError::from)?;
+        let engine = Engine::load(&resolved.path, &resolved.name, &mut plan)?;
+        let mut notes = merged.notes;
+        notes.extend(plan.fallback_line());
         let mut opts = DecodeOptions::default();
         let threads_asked = merged.threads.is_some();
         if let Some(t) = merged.threads {
@@ -76,7 +81,7 @@ impl Recogniser {
             engine,
             opts,
             model_path: resolved.path,
-            notes: merged.notes,
+            notes,
             threads_asked,
         })
     }

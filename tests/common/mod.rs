@@ -40,8 +40,16 @@ static ENGINE: LazyLock<Option<Engine>> = LazyLock::new(|| {
     let model = store.resolve(Some(("tiny.en", "the tests"))).ok()?;
     need(&model.path)?;
     Some(
-        Engine::load(&model.path, &model.name, false)
-            .unwrap_or_else(|e| panic!("loading tiny.en: {e}")),
+        Engine::load(
+            &model.path,
+            &model.name,
+            &mut rehearse::transcribe::backend::Plan::new(
+                rehearse::transcribe::GpuChoice::Off,
+                "the tests",
+            )
+            .expect("the CPU"),
+        )
+        .unwrap_or_else(|e| panic!("loading tiny.en: {e}")),
     )
 });
 

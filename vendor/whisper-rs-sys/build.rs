@@ -50,7 +50,8 @@ fn main() {
             println!("cargo:rustc-link-lib=openblas");
         }
     }
-    #[cfg(feature = "cuda")]
+    // rehearse patch: with dynamic backends the CUDA libraries are libggml-cuda.so's needs.
+    #[cfg(all(feature = "cuda", not(feature = "dynamic-backends")))]
     {
         println!("cargo:rustc-link-lib=cublas");
         println!("cargo:rustc-link-lib=cudart");
@@ -245,7 +246,7 @@ fn main() {
             };
             let vulkan_lib_path = vulkan_path.join("lib");
             println!("cargo:rustc-link-search={}", vulkan_lib_path.display());
-        } else {
+        } else if cfg!(not(feature = "dynamic-backends")) {
             println!("cargo:rustc-link-lib=vulkan");
         }
     }
@@ -299,6 +300,24 @@ fn main() {
         config.define("GGML_OPENMP", "OFF");
     }
 
+    // rehearse patch: ggml's backends as libraries loaded at run time (GGML_BACKEND_DL),
+    // so a binary built without a GPU toolkit can use a libggml-cuda.so built elsewhere.
+    if cfg!(feature = "dynamic-backends") {
+        config.define("BUILD_SHARED_LIBS", "ON");
+        config.define("GGML_BACKEND_DL", "ON");
+        // Where ggml_backend_load_all() looks besides the executable's folder.
+        config.define("GGML_BACKEND_DIR", out.join("lib").display().to_string());
+        // ggml refuses GGML_NATIVE here (its feature check needs named flags): the CPU
+        // backend is built for x86-64-v3 (AVX2, FMA, F16C), which any GGML_* variable
+        // overrides, e.g. GGML_CPU_ALL_VARIANTS=ON for one library per CPU generation.
+        config.define("GGML_NATIVE", "OFF");
+        if target.starts_with("x86_64") {
+            for flag in ["GGML_AVX", "GGML_AVX2", "GGML_FMA", "GGML_F16C", "GGML_BMI2"] {
+                config.define(flag, "ON");
+            }
+        }
+    }
+
     if cfg!(feature = "intel-sycl") {
         config.define("BUILD_SHARED_LIBS", "ON");
         config.define("GGML_SYCL", "ON");
@@ -312,7 +331,15 @@ fn main() {
     add_link_search_path(&out.join("build")).unwrap();
 
     println!("cargo:rustc-link-search=native={}", destination.display());
-    if cfg!(feature = "intel-sycl") {
+    if cfg!(feature = "dynamic-backends") {
+        // The backends themselves (libggml-cpu.so, libggml-cuda.so, ...) are not linked:
+        // ggml_backend_load_all() opens them. Dependents read DEP_WHISPER_LIB_DIR for rpath.
+        println!("cargo:rustc-link-search=native={}", destination.join("lib").display());
+        println!("cargo:rustc-link-lib=dylib=whisper");
+        println!("cargo:rustc-link-lib=dylib=ggml");
+        println!("cargo:rustc-link-lib=dylib=ggml-base");
+        println!("cargo:lib_dir={}", destination.join("lib").display());
+    } else if cfg!(feature = "intel-sycl") {
         println!("cargo:rustc-link-lib=whisper");
         println!("cargo:rustc-link-lib=ggml");
         println!("cargo:rustc-link-lib=ggml-base");
@@ -323,10 +350,13 @@ fn main() {
         println!("cargo:rustc-link-lib=static=ggml-base");
         println!("cargo:rustc-link-lib=static=ggml-cpu");
     }
-    if cfg!(target_os = "macos") || cfg!(feature = "openblas") {
+    let dl = cfg!(feature = "dynamic-backends");
+    if dl {
+        // Nothing more to link: every backend is loaded at run time.
+    } else if cfg!(target_os = "macos") || cfg!(feature = "openblas") {
         println!("cargo:rustc-link-lib=static=ggml-blas");
     }
-    if cfg!(feature = "vulkan") {
+    if cfg!(feature = "vulkan") && !dl {
         if cfg!(feature = "intel-sycl") {
             println!("cargo:rustc-link-lib=ggml-vulkan");
         } else {
@@ -334,19 +364,19 @@ fn main() {
         }
     }
 
-    if cfg!(feature = "hipblas") {
+    if cfg!(feature = "hipblas") && !dl {
         println!("cargo:rustc-link-lib=static=ggml-hip");
     }
 
-    if cfg!(feature = "metal") {
+    if cfg!(feature = "metal") && !dl {
         println!("cargo:rustc-link-lib=static=ggml-metal");
     }
 
-    if cfg!(feature = "cuda") {
+    if cfg!(feature = "cuda") && !dl {
         println!("cargo:rustc-link-lib=static=ggml-cuda");
     }
 
-    if cfg!(feature = "openblas") {
+    if cfg!(feature = "openblas") && !dl {
         println!("cargo:rustc-link-lib=static=ggml-blas");
     }
 
