@@ -178,8 +178,8 @@ fn cpu() -> Vec<Check> {
         || !cfg!(target_arch = "x86_64")
     {
         let portable = if has("AVX512") {
-            "; built with -march=native for this CPU: a copy may crash on CPUs without AVX-512 \
-             (GGML_NATIVE=OFF builds a portable one)"
+            "; a copy of this binary may crash on CPUs without AVX-512 (GGML_NATIVE=OFF \
+             builds a portable one)"
         } else {
             ""
         };
@@ -202,6 +202,25 @@ fn cpu() -> Vec<Check> {
 }
 
 fn gpu() -> Vec<Check> {
+    let mut out = gpu_devices();
+    // What the user's settings (flag defaults, REHEARSE_GPU, the config file) ask for.
+    if let Ok((path, cfg)) = UserConfig::load() {
+        match RecogniserSettings::default().merge(&cfg, path.as_deref()) {
+            Err(e) => out.push(
+                Check::new("gpu", Status::Fail, e.to_string())
+                    .fix("set gpu to auto, off or a GPU's number"),
+            ),
+            Ok(m) => {
+                if let Err(e) = Plan::new(m.gpu.0, &m.gpu.1) {
+                    out.push(Check::new("gpu", Status::Fail, e.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn gpu_devices() -> Vec<Check> {
     let devices = backend::devices();
     let gpus: Vec<_> = devices.iter().filter(|d| d.is_gpu()).collect();
     let mut backends: Vec<&str> = devices
@@ -210,31 +229,24 @@ fn gpu() -> Vec<Check> {
         .map(|d| d.backend.as_str())
         .collect();
     backends.dedup();
-    let mut out = Vec::new();
     if !backend::build_has_gpu_backend() {
         let hint = gpu_hardware_hint();
-        let c = Check::new(
-            "gpu",
-            if hint.is_some() {
-                Status::Warn
-            } else {
-                Status::Ok
-            },
-            match &hint {
-                Some(h) => format!("no GPU backend in this build, but this machine has {h}"),
-                None => "no GPU backend in this build; transcribing on the CPU".into(),
-            },
-        );
-        out.push(match hint {
-            Some(_) => c.fix(
-                "rebuild with `--features cuda` (NVIDIA) or `--features vulkan` (README: GPU)",
+        return vec![match hint {
+            Some(h) => Check::new(
+                "gpu",
+                Status::Warn,
+                format!("no GPU backend in this build, but this machine has {h}"),
+            )
+            .fix("rebuild with `--features cuda` (NVIDIA) or `--features vulkan` (README: GPU)"),
+            None => Check::new(
+                "gpu",
+                Status::Ok,
+                "no GPU backend in this build; transcribing on the CPU",
             ),
-            None => c,
-        });
-        return out;
+        }];
     }
     if gpus.is_empty() {
-        out.push(
+        return vec![
             Check::new(
                 "gpu",
                 Status::Warn,
@@ -251,30 +263,24 @@ fn gpu() -> Vec<Check> {
                 "install the GPU's driver (NVIDIA: the CUDA driver; Vulkan: the vendor's ICD); \
                  a software Vulkan device counts only with GGML_VK_VISIBLE_DEVICES set",
             ),
-        );
-        return out;
+        ];
     }
-    for (i, d) in gpus.iter().enumerate() {
-        out.push(Check::new(
-            "gpu",
-            Status::Ok,
-            format!(
-                "GPU {i}: {} ({}, {} MiB){}",
-                d.description,
-                d.name,
-                d.memory_mib,
-                if i == 0 { ", used by --gpu auto" } else { "" }
-            ),
-        ));
-    }
-    // What the user's settings choose, when they are not the default.
-    if let Ok((path, cfg)) = UserConfig::load()
-        && let Ok(merged) = RecogniserSettings::default().merge(&cfg, path.as_deref())
-        && let Err(e) = Plan::new(merged.gpu.0, &merged.gpu.1)
-    {
-        out.push(Check::new("gpu", Status::Fail, e.to_string()));
-    }
-    out
+    gpus.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            Check::new(
+                "gpu",
+                Status::Ok,
+                format!(
+                    "GPU {i}: {} ({}, {} MiB){}",
+                    d.description,
+                    d.name,
+                    d.memory_mib,
+                    if i == 0 { ", used by --gpu auto" } else { "" }
+                ),
+            )
+        })
+        .collect()
 }
 
 /// A GPU the machine seems to have, from device files alone (no driver is loaded).
@@ -496,8 +502,13 @@ fn load() -> Check {
     }
 }
 
-/// The diagnosis as lines: `ok    gpu    GPU 0: ...`, with `fix:` lines below.
-pub fn render(d: &Diagnosis) -> String {
+/// The diagnosis as lines (`ok    gpu    GPU 0: ...`, with `fix:` lines below), or as
+/// pretty JSON.
+pub fn render(d: &Diagnosis, json: bool) -> String {
+    if json {
+        // Plain strings and enums: serialising cannot fail.
+        return serde_json::to_string_pretty(d).unwrap_or_default() + "\n";
+    }
     let mut s = String::new();
     for c in &d.checks {
         s.push_str(&format!(

@@ -237,12 +237,16 @@ fn a_mixed_folder_gives_rows_reports_and_exit_code_and_a_rerun_does_no_work() {
         assert!((d - 12.0).abs() < 1.0, "{rel}: {d} s");
         assert!(row.words.unwrap_or(0) >= 30, "{rel}: {:?}", row.words);
         assert!(row.score.is_some() && row.failure_share.is_some());
+        // Where the recogniser ran (the tests load the CPU build).
+        assert!(row.backend.starts_with("CPU"), "{rel}: {:?}", row.backend);
         // Reports mirror the input tree, and say what was said.
         let json = c.out.join(format!("{rel}.json"));
         let md = c.out.join(format!("{rel}.md"));
         let report: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("parse");
         assert_eq!(report["schema"], "rehearse.report.v1");
+        assert_eq!(report["input"]["transcribed"]["model"], "tiny.en");
+        assert_eq!(report["input"]["transcribed"]["backend"], "CPU");
         let text = report["sentences"]
             .as_array()
             .expect("sentences")

@@ -143,14 +143,6 @@ fn fillers(
     prompts: Vec<String>,
     engine_args: &super::EngineArgs,
 ) -> Result<ExitCode> {
-    let prompts = if prompts.is_empty() {
-        vec![
-            String::new(),
-            rehearse::transcribe::FILLER_PROMPT.to_string(),
-        ]
-    } else {
-        prompts
-    };
     let items = corpus::rendered(corpus::load_dir(dir)?, audio, "answer with fillers", |i| {
         i.expect.fillers.values().sum::<usize>() > 0
     })?;

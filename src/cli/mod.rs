@@ -168,7 +168,11 @@ pub fn main(tune_allocator: fn()) -> ExitCode {
     let result = match command {
         Command::Practice(args) => practice::run(args, style),
         Command::Devices => practice::devices(),
-        Command::Doctor { json } => doctor(json),
+        Command::Doctor { json } => {
+            let d = rehearse::doctor::examine();
+            print!("{}", rehearse::doctor::render(&d, json));
+            Ok(ExitCode::from(d.exit_code()))
+        }
         Command::Takes(args) => practice::takes(args, style),
         Command::Drill(args) => drill::run(args, style),
         Command::Score(args) => score::run(args, style),
@@ -185,15 +189,6 @@ pub fn main(tune_allocator: fn()) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn doctor(json: bool) -> anyhow::Result<ExitCode> {
-    let d = rehearse::doctor::examine();
-    match json {
-        true => println!("{}", serde_json::to_string_pretty(&d)?),
-        false => print!("{}", rehearse::doctor::render(&d)),
-    }
-    Ok(ExitCode::from(d.exit_code()))
 }
 
 /// Whether an output argument means standard output.

@@ -63,14 +63,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
             };
             let (_, resolved) = rehearse::transcribe::Recogniser::resolve(&settings)?;
             let s = rehearse::transcribe::quantize::quantize_model(&resolved.path, &output, ty)?;
-            println!(
-                "{} of {} tensors in {ty}: {} -> {} at {}",
-                s.quantized,
-                s.tensors,
-                rehearse::ui::tables::mib(s.bytes_in),
-                rehearse::ui::tables::mib(s.bytes_out),
-                output.display()
-            );
+            println!("{s} at {}", output.display());
             Ok(ExitCode::SUCCESS)
         }
         ModelCommand::List { verify } => {
@@ -166,21 +159,8 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
             if let Some(sha) = sha256 {
                 println!("sha256 {sha}");
             }
-            println!(
-                "imported {} tensors ({} encoder + {} decoder layers, {} vocabulary{}) → {} ({} bytes) in {:.1} s",
-                summary.tensors,
-                summary.encoder_layers,
-                summary.decoder_layers,
-                summary.n_vocab,
-                if summary.multilingual {
-                    ", multilingual"
-                } else {
-                    ", English-only"
-                },
-                summary.output.display(),
-                summary.bytes,
-                started.elapsed().as_secs_f64()
-            );
+            let secs = started.elapsed().as_secs_f64();
+            println!("{summary} in {secs:.1} s");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -142,11 +142,7 @@ pub fn devices() -> Result<ExitCode> {
         say!("{}", capture::CaptureError::NoDevice);
         return Ok(ExitCode::from(1));
     }
-    for d in list {
-        let marker = if d.is_default { "*" } else { " " };
-        println!("{marker} {}  ({})", d.name, d.capabilities());
-    }
-    println!("(* = default)");
+    print!("{}", rehearse::ui::tables::devices(&list));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -178,15 +174,10 @@ pub fn takes(args: TakesArgs, style: TerminalStyle) -> Result<ExitCode> {
     let store = TakeStore::new(args.takes_dir);
     match args.command {
         None => {
-            let all = store.list()?;
-            if all.is_empty() {
-                println!(
-                    "no takes yet in {}; run `rehearse` to record one",
-                    store.dir.display()
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-            print!("{}", rehearse::ui::tables::takes(&all));
+            print!(
+                "{}",
+                rehearse::ui::tables::takes(&store.list()?, &store.dir)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(TakesCommand::Show { which }) => {

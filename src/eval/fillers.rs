@@ -113,6 +113,13 @@ pub fn compare_prompts(
     audio: &std::path::Path,
     prompts: &[String],
 ) -> Result<Vec<PromptResult>, crate::coach::CoachError> {
+    // None given: no prompt against the filler prompt the product uses.
+    let defaults = [String::new(), crate::transcribe::FILLER_PROMPT.to_string()];
+    let prompts = if prompts.is_empty() {
+        &defaults[..]
+    } else {
+        prompts
+    };
     let decoded: Vec<(&Item, Vec<f32>)> = items
         .iter()
         .filter_map(|i| {

@@ -66,6 +66,26 @@ pub struct ImportSummary {
     pub decoder_layers: i32,
 }
 
+impl std::fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.multilingual {
+            "multilingual"
+        } else {
+            "English-only"
+        };
+        write!(
+            f,
+            "imported {} tensors ({} encoder + {} decoder layers, {} vocabulary, {kind}) → {} ({} bytes)",
+            self.tensors,
+            self.encoder_layers,
+            self.decoder_layers,
+            self.n_vocab,
+            self.output.display(),
+            self.bytes,
+        )
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Ct2Type {
     F32,

@@ -103,10 +103,26 @@ pub enum QuantizeError {
 
 #[derive(Debug, Clone)]
 pub struct QuantizeSummary {
+    pub ty: QuantType,
     pub tensors: usize,
     pub quantized: usize,
     pub bytes_in: u64,
     pub bytes_out: u64,
+}
+
+impl fmt::Display for QuantizeSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        write!(
+            f,
+            "{} of {} tensors in {}: {:.0} MiB -> {:.0} MiB",
+            self.quantized,
+            self.tensors,
+            self.ty,
+            mib(self.bytes_in),
+            mib(self.bytes_out)
+        )
+    }
 }
 
 struct Reader<'a> {
@@ -262,6 +278,7 @@ pub fn quantize_model(
         source,
     })?;
     Ok(QuantizeSummary {
+        ty,
         tensors,
         quantized,
         bytes_in: buf.len() as u64,

@@ -12,7 +12,13 @@ pub fn mib(bytes: u64) -> String {
 }
 
 /// `rehearse takes`: one row per take, oldest first, numbered for `takes show N`.
-pub fn takes(all: &[TakeSummary]) -> String {
+pub fn takes(all: &[TakeSummary], dir: &std::path::Path) -> String {
+    if all.is_empty() {
+        return format!(
+            "no takes yet in {}; run `rehearse` to record one\n",
+            dir.display()
+        );
+    }
     let mut out = format!(
         "{:>3}  {:<19} {:<8} {:>6} {:>6} {:>8} {:>11}\n",
         "#", "take", "kind", "length", "score", "failure", "fillers/min"
@@ -72,4 +78,14 @@ pub fn models(store: &ModelStore, verify: bool) -> String {
         }
     }
     out
+}
+
+/// `rehearse devices`: one line per input device, the default marked.
+pub fn devices(list: &[crate::audio::capture::InputDevice]) -> String {
+    let mut out = String::new();
+    for d in list {
+        let marker = if d.is_default { "*" } else { " " };
+        out.push_str(&format!("{marker} {}  ({})\n", d.name, d.capabilities()));
+    }
+    out + "(* = default)\n"
 }

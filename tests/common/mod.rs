@@ -109,6 +109,7 @@ pub fn rehearse_in(home: &Path) -> std::process::Command {
     }
     c.env_remove("REHEARSE_MODEL")
         .env_remove("REHEARSE_MODELS_DIR")
+        .env_remove("REHEARSE_GPU")
         .env_remove("REHEARSE_LOG")
         .env_remove("NO_COLOR")
         .stdin(std::process::Stdio::null());
