@@ -21,7 +21,7 @@ pub struct ScoreArgs {
     /// Print the report as JSON (schema rehearse.report.v1); same as --format json.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
-    /// Report format: terminal, json or md.
+    /// Report format: terminal, json, md or html (one self-contained page).
     #[arg(long, value_parser = parse_format, default_value = "terminal")]
     pub format: FormatArg,
     /// Write the report to this file (atomically) instead of standard output (`-`: standard output).
@@ -57,7 +57,7 @@ impl ScoreArgs {
 fn parse_format(s: &str) -> Result<FormatArg, String> {
     Format::parse(s)
         .map(FormatArg)
-        .ok_or_else(|| format!("unknown format {s:?}: use terminal, json or md"))
+        .ok_or_else(|| format!("unknown format {s:?}: use terminal, json, md or html"))
 }
 
 pub fn run(args: ScoreArgs, style: TerminalStyle) -> Result<ExitCode> {

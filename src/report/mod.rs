@@ -1,6 +1,7 @@
 //! Rendering a coach report: one small module per format behind one trait, and a
 //! single place ([`formatter`]) that picks them.
 
+mod html;
 mod json;
 mod markdown;
 mod terminal;
@@ -25,6 +26,8 @@ pub enum Format {
     Terminal,
     Json,
     Markdown,
+    /// One self-contained page: timeline, checks, transcript, the recording linked.
+    Html,
 }
 
 impl Format {
@@ -33,6 +36,7 @@ impl Format {
             "terminal" | "term" | "text" => Some(Format::Terminal),
             "json" => Some(Format::Json),
             "md" | "markdown" => Some(Format::Markdown),
+            "html" => Some(Format::Html),
             _ => None,
         }
     }
@@ -81,6 +85,7 @@ pub fn formatter(format: Format, style: TerminalStyle) -> Box<dyn ReportFormat> 
         }),
         Format::Json => Box::new(json::Json),
         Format::Markdown => Box::new(markdown::Markdown),
+        Format::Html => Box::new(html::Html),
     }
 }
 
