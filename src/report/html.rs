@@ -279,9 +279,9 @@ impl ReportFormat for Html {
                 seek(s.start, &s.text, "s")
             );
         }
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<p class=\"t\">{}</p><script>{SCRIPT}</script></body></html>\n",
+            "<p class=\"t\">{}</p><script>{SCRIPT}</script></body></html>",
             escape(r.phase_labels.describe())
         );
         out.write_all(h.as_bytes())
