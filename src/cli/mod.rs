@@ -46,8 +46,7 @@ enum Command {
     Practice(practice::PracticeArgs),
     /// Input devices with their channels and rates; marks the default.
     Devices,
-    /// What this build and machine can do: build features, CPU, GPUs, models, audio,
-    /// disk, load; one line each, ok/warn/fail with a fix (exit 0, 1 or 2).
+    /// Build, CPU, GPUs, models, audio, disk, load: ok/warn/fail with fixes (exit 0/1/2).
     Doctor {
         #[arg(long)]
         json: bool,

@@ -24,6 +24,9 @@ pub struct ScoreArgs {
     /// Report format: terminal, json, md or html (one self-contained page).
     #[arg(long, value_parser = parse_format, default_value = "terminal")]
     pub format: FormatArg,
+    /// With --format html: put the recording in the page (16 kHz, 8-bit) instead of linking it.
+    #[arg(long)]
+    pub embed_audio: bool,
     /// Write the report to this file (atomically) instead of standard output (`-`: standard output).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
@@ -47,6 +50,7 @@ impl ScoreArgs {
             json: false,
             format: FormatArg(Format::Terminal),
             output: None,
+            embed_audio: false,
             rubric: None,
             engine: EngineArgs::default(),
             encoder: super::EncoderArgs::default(),
@@ -79,17 +83,15 @@ pub fn run(args: ScoreArgs, style: TerminalStyle) -> Result<ExitCode> {
         say!("note: {note}");
     }
     let analysis = scored.analysis;
-    let format = if args.json {
-        Format::Json
-    } else {
-        args.format.0
-    };
+    let format = Some(Format::Json)
+        .filter(|_| args.json)
+        .unwrap_or(args.format.0);
     let mut buf = Vec::new();
-    let style = match output {
-        None => style,
-        Some(_) => TerminalStyle::PLAIN,
+    let report = match (format, args.embed_audio) {
+        (Format::Html, true) => rehearse::report::html_embedding(&input.path)?,
+        _ => formatter(format, output.map_or(style, |_| TerminalStyle::PLAIN)),
     };
-    formatter(format, style).render(&analysis, &mut buf)?;
+    report.render(&analysis, &mut buf)?;
     match output {
         Some(out) => rehearse::fsutil::write_atomic(out, &buf)
             .with_context(|| format!("writing {}", out.display()))?,

@@ -10,7 +10,38 @@ use super::ReportFormat;
 use crate::analysis::checks::{Status, clock};
 use crate::analysis::{Analysis, Hit, InputKind, Phase, Report};
 
-pub struct Html;
+/// The page; `audio`, when given, is the recording embedded as a `data:` URL (see
+/// [`embed_recording`]); otherwise a recording is linked by its path.
+#[derive(Default)]
+pub struct Html {
+    pub audio: Option<String>,
+}
+
+/// The recording as a `data:` URL for the page: 16 kHz mono, 8-bit WAV (a 3-minute
+/// answer is about 3.8 MB in the page; 16-bit would be 7.7 MB, over the budget for a
+/// page that is mailed around). Speech stays intelligible at 8 bits.
+pub fn embed_recording(path: &std::path::Path) -> Result<String, crate::audio::AudioError> {
+    use base64::Engine as _;
+    let audio = crate::audio::decode_file_16k(path, &mut |_, _| {})?;
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: crate::audio::TARGET_RATE,
+        bits_per_sample: 8,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    // Writing to memory cannot fail for want of space; a failure here is a bug in hound.
+    if let Ok(mut w) = hound::WavWriter::new(&mut bytes, spec) {
+        for s in &audio.samples {
+            let _ = w.write_sample((s.clamp(-1.0, 1.0) * 127.0).round() as i8);
+        }
+        let _ = w.finalize();
+    }
+    Ok(format!(
+        "data:audio/wav;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes.into_inner())
+    ))
+}
 
 /// Width of the timeline's drawing, in SVG units.
 const W: f64 = 1000.0;
@@ -212,7 +243,12 @@ impl ReportFormat for Html {
         if let Some(line) = super::cap_line(r) {
             let _ = write!(h, "<p><strong>{}</strong></p>", escape(&line));
         }
-        if r.input.kind == InputKind::Audio {
+        if let Some(data) = &self.audio {
+            let _ = write!(
+                h,
+                "<audio id=\"audio\" controls preload=\"auto\" src=\"{data}\"></audio><p class=\"noprint\">The recording is embedded in this page (16 kHz, 8-bit). Click a sentence, a tick or a piece of evidence to play from there.</p>"
+            );
+        } else if r.input.kind == InputKind::Audio {
             let src = std::fs::canonicalize(&r.input.path)
                 .map(|p| format!("file://{}", p.display()))
                 .unwrap_or_else(|_| r.input.path.clone());
@@ -304,7 +340,7 @@ mod tests {
         };
         let a = analyze(&t, info, &Rubric::builtin());
         let mut out = Vec::new();
-        Html.render(&a, &mut out).expect("render");
+        Html::default().render(&a, &mut out).expect("render");
         (a, String::from_utf8(out).expect("utf8"))
     }
 

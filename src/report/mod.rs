@@ -85,8 +85,17 @@ pub fn formatter(format: Format, style: TerminalStyle) -> Box<dyn ReportFormat> 
         }),
         Format::Json => Box::new(json::Json),
         Format::Markdown => Box::new(markdown::Markdown),
-        Format::Html => Box::new(html::Html),
+        Format::Html => Box::new(html::Html::default()),
     }
+}
+
+/// The HTML page with the recording at `path` embedded in it, not linked.
+pub fn html_embedding(
+    path: &std::path::Path,
+) -> Result<Box<dyn ReportFormat>, crate::audio::AudioError> {
+    Ok(Box::new(html::Html {
+        audio: Some(html::embed_recording(path)?),
+    }))
 }
 
 /// One letter per phase, for text timelines.
