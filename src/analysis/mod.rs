@@ -46,6 +46,16 @@ pub enum Timing {
     Estimated,
 }
 
+impl Timing {
+    /// How the human-readable reports qualify a length: `spoken` or `estimated`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Timing::Measured => "spoken",
+            Timing::Estimated => "estimated",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InputInfo {
     pub path: String,

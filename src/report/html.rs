@@ -231,11 +231,7 @@ impl ReportFormat for Html {
             r.score,
             escape(&r.input.path),
             clock(r.duration_s),
-            if r.input.timing == crate::analysis::Timing::Measured {
-                "spoken"
-            } else {
-                "estimated"
-            },
+            r.input.timing.word(),
             r.words,
             r.wpm,
             r.failure_share * 100.0

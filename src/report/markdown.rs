@@ -29,11 +29,7 @@ impl ReportFormat for Markdown {
             "**Score {}/100** · {} {} · {} words · {:.0} wpm\n",
             r.score,
             clock(r.duration_s),
-            if r.input.timing == crate::analysis::Timing::Measured {
-                "spoken"
-            } else {
-                "estimated"
-            },
+            r.input.timing.word(),
             r.words,
             r.wpm
         )?;

@@ -84,11 +84,7 @@ impl ReportFormat for Terminal {
     fn render(&self, a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         let r = &a.report;
         let width = self.width;
-        let timing = if r.input.timing == crate::analysis::Timing::Measured {
-            "spoken"
-        } else {
-            "estimated"
-        };
+        let timing = r.input.timing.word();
         writeln!(
             out,
             "{}  {}  ({}, {} {}, {} words, {:.0} wpm)",
