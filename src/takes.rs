@@ -13,6 +13,10 @@ pub const TRANSCRIPT: &str = "transcript.json";
 pub const REPORT: &str = "report.json";
 /// Beside a drill round's audio: its plan and result (`drill::Round`).
 pub const DRILL: &str = "drill.json";
+/// A take's HTML page (`rehearse takes --html`).
+pub const PAGE: &str = "report.html";
+/// The progress page in the takes folder (`rehearse takes --html`).
+pub const PROGRESS_PAGE: &str = "progress.html";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TakesError {
@@ -22,6 +26,16 @@ pub enum TakesError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no take {which:?} in {dir}; `rehearse takes` lists them by number and id")]
+    NotFound { which: String, dir: PathBuf },
+    #[error(
+        "take {id} has no report yet (it was cut off before scoring); `rehearse takes show {id}` scores it"
+    )]
+    Unscored { id: String },
+    #[error(
+        "{path}: not a report this version can read ({why}); `rehearse takes show` scores the take again"
+    )]
+    BadReport { path: PathBuf, why: String },
 }
 
 /// Where takes live: `--takes-dir`, else the user's data directory.
@@ -62,6 +76,8 @@ pub struct TakeSummary {
     pub score: Option<u32>,
     pub failure_share: Option<f64>,
     pub fillers_per_minute: Option<f64>,
+    #[serde(default)]
+    pub hedges_per_100_words: Option<f64>,
     /// Audio present but no report: interrupted before scoring.
     pub unscored: bool,
     /// The drill this take was a round of ("star", "clock"), if any.
@@ -133,6 +149,68 @@ impl TakeStore {
         Ok(all.into_iter().find(|t| t.id == which))
     }
 
+    /// Like [`TakeStore::find`], but a take that is not there is an error.
+    pub fn get(&self, which: &str) -> Result<TakeSummary, TakesError> {
+        self.find(which)?.ok_or_else(|| TakesError::NotFound {
+            which: which.to_string(),
+            dir: self.dir.clone(),
+        })
+    }
+
+    /// The take's saved report.
+    pub fn report(&self, take: &TakeSummary) -> Result<crate::analysis::Report, TakesError> {
+        let path = take.path.join(REPORT);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(TakesError::Unscored {
+                    id: take.id.clone(),
+                });
+            }
+            Err(source) => return Err(TakesError::Io { path, source }),
+        };
+        serde_json::from_str(&text).map_err(|e| TakesError::BadReport {
+            path,
+            why: e.to_string(),
+        })
+    }
+
+    /// `rehearse takes --html`: each scored take's page beside its audio
+    /// (`report.html`, linking `audio.wav`; written when missing or older than the
+    /// report), and the progress page at `out`, linking them. Returns the takes listed.
+    pub fn write_html(
+        &self,
+        out: &Path,
+        rubric: &crate::analysis::Rubric,
+    ) -> Result<usize, TakesError> {
+        use crate::report::html::{Html, Recording, link, progress_page};
+        let all = self.list()?;
+        let mut links = Vec::with_capacity(all.len());
+        for t in &all {
+            let page = t.path.join(PAGE);
+            let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+            if !t.unscored && modified(&page) < modified(&t.path.join(REPORT)) {
+                let html = Html {
+                    audio: Recording::Linked(AUDIO.into()),
+                }
+                .page(&self.report(t)?);
+                crate::fsutil::write_atomic(&page, html.as_bytes()).map_err(|source| {
+                    TakesError::Io {
+                        path: page.clone(),
+                        source,
+                    }
+                })?;
+            }
+            links.push(page.is_file().then(|| link(&page, Some(out))));
+        }
+        let html = progress_page(&all, &links, rubric);
+        crate::fsutil::write_atomic(out, html.as_bytes()).map_err(|source| TakesError::Io {
+            path: out.to_path_buf(),
+            source,
+        })?;
+        Ok(all.len())
+    }
+
     /// Rewrites the header of every take whose audio was cut off; returns the repaired ones.
     pub fn repair_all(&self) -> Result<Vec<PathBuf>, TakesError> {
         let mut fixed = Vec::new();
@@ -174,6 +252,9 @@ fn summarize(path: &Path) -> TakeSummary {
         fillers_per_minute: report
             .as_ref()
             .and_then(|r| r["fillers"]["per_minute"].as_f64()),
+        hedges_per_100_words: report
+            .as_ref()
+            .and_then(|r| r["hedges"]["per_100_words"].as_f64()),
         unscored: report.is_none(),
         drill: std::fs::read_to_string(path.join(DRILL))
             .ok()

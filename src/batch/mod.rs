@@ -71,6 +71,14 @@ pub struct BatchConfig {
     pub model_fingerprint: String,
     pub summary: SummaryFormat,
     pub shard: Option<Shard>,
+    /// Also a page per input beside its reports, and `index.html` (`batch --html`).
+    pub html: Option<Pages>,
+}
+
+/// The batch's HTML pages: whether each embeds its recording or links it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pages {
+    pub embed_audio: bool,
 }
 
 /// What the caller is told as the batch runs (for progress displays).
@@ -99,6 +107,8 @@ pub struct Outcome {
     /// One row per input, in input order.
     pub rows: Vec<Row>,
     pub summary_path: PathBuf,
+    /// `index.html`, when the batch wrote pages.
+    pub index_path: Option<PathBuf>,
 }
 
 impl Outcome {
@@ -193,6 +203,7 @@ impl BatchConfig {
             model_fingerprint: model_fingerprint(&recogniser.model_path)?,
             summary,
             shard,
+            html: None,
         };
         Ok((cfg, notes))
     }
@@ -217,6 +228,39 @@ fn settings_key(coach: &Coach, cfg: &BatchConfig) -> Result<String, BatchError> 
         decode.beam_size, decode.initial_prompt, decode.language
     ));
     Ok(hex(&h.finalize()))
+}
+
+/// Where an input's page goes (`batch --html`): beside its reports.
+pub fn page_path(out_dir: &Path, rel: &Path) -> PathBuf {
+    let mut page = out_dir.join(rel).into_os_string();
+    page.push(".html");
+    PathBuf::from(page)
+}
+
+/// Writes an input's page from its report, playing the input's recording.
+fn write_page(
+    report: &crate::analysis::Report,
+    input: &Input,
+    cfg: &BatchConfig,
+    pages: Pages,
+) -> Result<(), String> {
+    let page = page_path(&cfg.out_dir, &input.rel);
+    let audio =
+        crate::report::html::Recording::for_page(Some(&input.path), Some(&page), pages.embed_audio)
+            .map_err(|e| format!("{}: cannot embed the recording: {e}", input.path.display()))?;
+    let html = crate::report::html::Html { audio }.page(report);
+    crate::fsutil::write_atomic(&page, html.as_bytes())
+        .map_err(|e| format!("{}: cannot write: {e}", page.display()))
+}
+
+/// The index page's file name; shards get their own, as for the summary.
+pub fn index_path(cfg: &BatchConfig) -> PathBuf {
+    match cfg.shard {
+        Some(s) => cfg
+            .out_dir
+            .join(format!("index.shard-{}-of-{}.html", s.k, s.n)),
+        None => cfg.out_dir.join("index.html"),
+    }
 }
 
 /// Where an input's reports go.
@@ -454,7 +498,21 @@ pub fn run(
     let summary_path = summary_path(cfg);
     let bytes = summary::render(&rows, cfg.summary)?;
     crate::fsutil::write_atomic(&summary_path, &bytes).map_err(summary::SummaryError::Write)?;
-    Ok(Outcome { rows, summary_path })
+    let index_path = match cfg.html {
+        Some(_) => {
+            let path = index_path(cfg);
+            let html = crate::report::html::index_page(&rows, coach.rubric());
+            crate::fsutil::write_atomic(&path, html.as_bytes())
+                .map_err(summary::SummaryError::Write)?;
+            Some(path)
+        }
+        None => None,
+    };
+    Ok(Outcome {
+        rows,
+        summary_path,
+        index_path,
+    })
 }
 
 enum Prepared {
@@ -474,6 +532,12 @@ fn prepare(
     let key = hex(&Sha256::digest(format!("{settings}:{source_sha256}")));
     let (json, md) = report_paths(&cfg.out_dir, &input.rel);
     if let Some(saved) = up_to_date(&json, &md, &key) {
+        if let Some(pages) = cfg.html {
+            // The page follows the saved report: no transcription needed.
+            let report: crate::analysis::Report = serde_json::from_value(saved.clone())
+                .map_err(|e| format!("{}: unreadable report: {e}", json.display()))?;
+            write_page(&report, input, cfg, pages)?;
+        }
         let mut row = Row::from_report(&input.path, &rel_to(&json, &cfg.out_dir), &saved);
         row.reused = true;
         let audio_s = row.duration_s.unwrap_or(0.0);
@@ -547,8 +611,11 @@ fn score(
     }
     let json = serde_json::to_vec_pretty(&value)
         .map_err(|e| format!("{}: cannot serialise the report: {e}", path.display()))?;
-    // Markdown first, JSON last: the JSON (with the key) marks the pair complete.
+    // Markdown and page first, JSON last: the JSON (with the key) marks the set complete.
     crate::fsutil::write_atomic(&md_path, &md).map_err(|e| write_err(&md_path, e))?;
+    if let Some(pages) = cfg.html {
+        write_page(&analysis.report, &d.input, cfg, pages)?;
+    }
     crate::fsutil::write_atomic(&json_path, &json).map_err(|e| write_err(&json_path, e))?;
     Ok(Row::from_report(
         path,

@@ -32,6 +32,13 @@ pub struct BatchArgs {
     /// relative path (e.g. 3/8), so N machines can share a cohort with no coordinator.
     #[arg(long)]
     pub shard: Option<Shard>,
+    /// Also a page per file (beside its reports) and index.html: the table, sortable,
+    /// with histograms of failure shares and lengths.
+    #[arg(long)]
+    pub html: bool,
+    /// With --html: put each recording in its page instead of linking it.
+    #[arg(long, requires = "html")]
+    pub embed_audio: bool,
     /// A rubric file whose values replace the built-in ones.
     #[arg(long)]
     pub rubric: Option<PathBuf>,
@@ -97,7 +104,7 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
         super::load_encoder(&args.encoder),
         args.engine.settings(),
     )?;
-    let (cfg, notes) = BatchConfig::plan(
+    let (mut cfg, notes) = BatchConfig::plan(
         &mut coach,
         args.out.clone(),
         inputs.len(),
@@ -108,6 +115,9 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     for note in &notes {
         say!("note: {note}");
     }
+    cfg.html = args.html.then_some(batch::Pages {
+        embed_audio: args.embed_audio,
+    });
 
     let started = Instant::now();
     let mut display = rehearse::ui::progress::BatchProgress::new(inputs.len(), cfg.jobs);

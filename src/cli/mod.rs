@@ -16,8 +16,10 @@ mod eval;
 mod model;
 mod practice;
 mod score;
+mod takes;
 mod transcribe;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -54,7 +56,12 @@ enum Command {
     /// Timing drills: the STAR shape against a countdown, the length without a timer.
     Drill(drill::DrillArgs),
     /// Earlier takes: date, length, score, failure share, fillers per minute.
-    Takes(practice::TakesArgs),
+    Takes(takes::TakesArgs),
+    /// Length, failure share, fillers, hedges and score over the takes, against the targets.
+    Progress {
+        #[arg(long)]
+        takes_dir: Option<PathBuf>,
+    },
     /// Score an answer against the failure-question rubric: a recording (.wav), a
     /// written draft (.txt) or a saved transcript (.json).
     Score(score::ScoreArgs),
@@ -172,7 +179,8 @@ pub fn main(tune_allocator: fn()) -> ExitCode {
             print!("{}", rehearse::doctor::render(&d, json));
             Ok(ExitCode::from(d.exit_code()))
         }
-        Command::Takes(args) => practice::takes(args, style),
+        Command::Takes(args) => takes::run(args, style),
+        Command::Progress { takes_dir } => takes::progress(takes_dir),
         Command::Drill(args) => drill::run(args, style),
         Command::Score(args) => score::run(args, style),
         Command::Batch(args) => batch::run(args),

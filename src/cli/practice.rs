@@ -1,19 +1,19 @@
 //! `rehearse` / `rehearse practice`: record an answer from the microphone, then coach it.
-//! Also `rehearse devices` and `rehearse takes`.
+//! Also `rehearse devices`.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 
-use anyhow::{Context, Result};
-use clap::{Args, Subcommand};
+use anyhow::Result;
+use clap::Args;
 
 use rehearse::audio::capture;
 use rehearse::coach::Coach;
 use rehearse::rehearsal::{FinishedTake, Take};
 use rehearse::report::{Format, TerminalStyle, clock, formatter};
-use rehearse::takes::{self, TakeStore};
+use rehearse::takes::TakeStore;
 use rehearse::ui::recording::{self, Round, RoundEnd};
 
 use super::EngineArgs;
@@ -36,22 +36,6 @@ pub struct PracticeArgs {
     pub engine: EngineArgs,
     #[command(flatten)]
     pub encoder: super::EncoderArgs,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum TakesCommand {
-    /// Print the full report of a take again (by number from `rehearse takes`, or id).
-    Show { which: String },
-    /// Repair takes that were cut off (rewrites WAV sizes from the file length).
-    Repair,
-}
-
-#[derive(Args, Debug)]
-pub struct TakesArgs {
-    #[arg(long, global = true)]
-    pub takes_dir: Option<PathBuf>,
-    #[command(subcommand)]
-    pub command: Option<TakesCommand>,
 }
 
 pub fn run(args: PracticeArgs, style: TerminalStyle) -> Result<ExitCode> {
@@ -144,60 +128,4 @@ pub fn devices() -> Result<ExitCode> {
     }
     print!("{}", rehearse::ui::tables::devices(&list));
     Ok(ExitCode::SUCCESS)
-}
-
-/// Scores a take that was cut off before its report was saved, and prints the report.
-fn score_unscored_take(dir: &std::path::Path, style: TerminalStyle) -> Result<ExitCode> {
-    let audio = dir.join(takes::AUDIO);
-    say!(
-        "this take was not scored (it was cut off before its report was saved); scoring {} now and saving the report with it",
-        audio.display()
-    );
-    let coach = Coach::with_rubric(
-        None,
-        super::load_encoder(&super::EncoderArgs::default()),
-        Default::default(),
-    )?;
-    let (bar, progress) = rehearse::ui::progress::transcription_bar(&audio);
-    let scored = rehearse::rehearsal::score_unscored(&coach, dir, progress)?;
-    drop(bar);
-    for note in &scored.notes {
-        say!("note: {note}");
-    }
-    let mut out = Vec::new();
-    formatter(Format::Terminal, style).render(&scored.analysis, &mut out)?;
-    std::io::stdout().write_all(&out)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn takes(args: TakesArgs, style: TerminalStyle) -> Result<ExitCode> {
-    let store = TakeStore::new(args.takes_dir);
-    match args.command {
-        None => {
-            print!(
-                "{}",
-                rehearse::ui::tables::takes(&store.list()?, &store.dir)
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(TakesCommand::Show { which }) => {
-            let t = store
-                .find(&which)?
-                .with_context(|| format!("no take {which:?}; see `rehearse takes`"))?;
-            let transcript_path = t.path.join(takes::TRANSCRIPT);
-            let audio_path = t.path.join(takes::AUDIO);
-            if !transcript_path.is_file() && audio_path.is_file() {
-                return score_unscored_take(&t.path, style);
-            }
-            super::score::run(super::score::ScoreArgs::for_file(transcript_path), style)
-        }
-        Some(TakesCommand::Repair) => {
-            let fixed = store.repair_all()?;
-            println!("{} take(s) repaired", fixed.len());
-            for f in fixed {
-                println!("  {}", f.display());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-    }
 }

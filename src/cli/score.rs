@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
+use rehearse::analysis::InputKind;
 use rehearse::coach::{Coach, Input};
-use rehearse::report::{Format, TerminalStyle, formatter};
+use rehearse::report::{Format, TerminalStyle};
 
 use super::EngineArgs;
 
@@ -18,6 +19,23 @@ pub struct ScoreArgs {
     /// A recording (.wav, .mp3, .m4a, .flac, .ogg), a written draft (.txt, .md) or a saved
     /// transcript (.json); `-` reads standard input.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub out: OutputArgs,
+    /// A rubric file whose values replace the built-in ones (see rubrics/failure.toml).
+    #[arg(long)]
+    pub rubric: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub encoder: super::EncoderArgs,
+    /// The recording an HTML page plays when FILE is its transcript (a take's audio).
+    #[arg(skip)]
+    pub recording: Option<PathBuf>,
+}
+
+/// Where and how a report is written (`score`, `takes show`, `takes compare`).
+#[derive(Args, Debug, Default)]
+pub struct OutputArgs {
     /// Print the report as JSON (schema rehearse.report.v1); same as --format json.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
@@ -30,30 +48,49 @@ pub struct ScoreArgs {
     /// Write the report to this file (atomically) instead of standard output (`-`: standard output).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
-    /// A rubric file whose values replace the built-in ones (see rubrics/failure.toml).
-    #[arg(long)]
-    pub rubric: Option<PathBuf>,
-    #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
-    pub encoder: super::EncoderArgs,
+}
+
+impl OutputArgs {
+    pub fn format(&self) -> Format {
+        Some(Format::Json)
+            .filter(|_| self.json)
+            .unwrap_or(self.format.0)
+    }
+
+    /// The output file, unless standard output.
+    pub fn file(&self) -> Option<&std::path::Path> {
+        self.output.as_deref().filter(|o| !super::is_stdout(o))
+    }
+
+    /// Writes the report to the output file (atomically) or standard output.
+    pub fn write(&self, bytes: &[u8]) -> Result<()> {
+        match self.file() {
+            Some(out) => rehearse::fsutil::write_atomic(out, bytes)
+                .with_context(|| format!("writing {}", out.display())),
+            None => Ok(std::io::stdout().write_all(bytes)?),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct FormatArg(pub Format);
 
+impl Default for FormatArg {
+    fn default() -> Self {
+        FormatArg(Format::Terminal)
+    }
+}
+
 impl ScoreArgs {
-    /// Default options for one file (used by `rehearse takes show`).
-    pub fn for_file(file: PathBuf) -> ScoreArgs {
+    /// Options for one file (used by `rehearse takes show`).
+    pub fn for_file(file: PathBuf, out: OutputArgs) -> ScoreArgs {
         ScoreArgs {
             file,
-            json: false,
-            format: FormatArg(Format::Terminal),
-            output: None,
-            embed_audio: false,
+            out,
             rubric: None,
             engine: EngineArgs::default(),
             encoder: super::EncoderArgs::default(),
+            recording: None,
         }
     }
 }
@@ -65,7 +102,7 @@ fn parse_format(s: &str) -> Result<FormatArg, String> {
 }
 
 pub fn run(args: ScoreArgs, style: TerminalStyle) -> Result<ExitCode> {
-    let output = args.output.as_deref().filter(|o| !super::is_stdout(o));
+    let output = args.out.file();
     if let Some(out) = output {
         rehearse::fsutil::check_destination(out, &[&args.file])?;
     }
@@ -83,19 +120,20 @@ pub fn run(args: ScoreArgs, style: TerminalStyle) -> Result<ExitCode> {
         say!("note: {note}");
     }
     let analysis = scored.analysis;
-    let format = Some(Format::Json)
-        .filter(|_| args.json)
-        .unwrap_or(args.format.0);
+    // A page plays the recording it came from; a copy of standard input can only be
+    // embedded (it is gone when the page is opened).
+    let linkable = args.out.embed_audio || !super::is_stdout(&args.file);
+    let own_audio = (analysis.report.input.kind == InputKind::Audio && linkable)
+        .then_some(input.path.as_path());
+    let report = rehearse::report::formatter_with_audio(
+        args.out.format(),
+        output.map_or(style, |_| TerminalStyle::PLAIN),
+        args.recording.as_deref().or(own_audio),
+        output,
+        args.out.embed_audio,
+    )?;
     let mut buf = Vec::new();
-    let report = match (format, args.embed_audio) {
-        (Format::Html, true) => rehearse::report::html_embedding(&input.path)?,
-        _ => formatter(format, output.map_or(style, |_| TerminalStyle::PLAIN)),
-    };
     report.render(&analysis, &mut buf)?;
-    match output {
-        Some(out) => rehearse::fsutil::write_atomic(out, &buf)
-            .with_context(|| format!("writing {}", out.display()))?,
-        None => std::io::stdout().write_all(&buf)?,
-    }
+    args.out.write(&buf)?;
     Ok(ExitCode::SUCCESS)
 }

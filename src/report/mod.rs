@@ -1,9 +1,11 @@
 //! Rendering a coach report: one small module per format behind one trait, and a
 //! single place ([`formatter`]) that picks them.
 
-mod html;
+pub mod compare;
+pub mod html;
 mod json;
 mod markdown;
+pub mod progress;
 mod terminal;
 
 #[cfg(test)]
@@ -85,17 +87,28 @@ pub fn formatter(format: Format, style: TerminalStyle) -> Box<dyn ReportFormat> 
         }),
         Format::Json => Box::new(json::Json),
         Format::Markdown => Box::new(markdown::Markdown),
-        Format::Html => Box::new(html::Html::default()),
+        Format::Html => Box::new(html::Html {
+            audio: html::Recording::Absent,
+        }),
     }
 }
 
-/// The HTML page with the recording at `path` embedded in it, not linked.
-pub fn html_embedding(
-    path: &std::path::Path,
+/// The formatter for `format`, where an HTML page plays `recording` (linked from
+/// where the page will be written, `page`, or embedded): every command that writes
+/// a report decides this the same way.
+pub fn formatter_with_audio(
+    format: Format,
+    style: TerminalStyle,
+    recording: Option<&std::path::Path>,
+    page: Option<&std::path::Path>,
+    embed: bool,
 ) -> Result<Box<dyn ReportFormat>, crate::audio::AudioError> {
-    Ok(Box::new(html::Html {
-        audio: Some(html::embed_recording(path)?),
-    }))
+    Ok(match format {
+        Format::Html => Box::new(html::Html {
+            audio: html::Recording::for_page(recording, page, embed)?,
+        }),
+        _ => formatter(format, style),
+    })
 }
 
 /// One letter per phase, for text timelines.

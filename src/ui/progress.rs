@@ -152,6 +152,9 @@ impl BatchProgress {
             },
             outcome.summary_path.display()
         );
+        if let Some(index) = &outcome.index_path {
+            out.push_str(&format!("pages: {}\n", index.display()));
+        }
         if failed > 0 {
             out.push_str("failed:\n");
             for row in outcome.rows.iter().filter(|r| r.status == Status::Error) {

@@ -1,80 +1,26 @@
-//! HTML: one self-contained page (inline CSS, SVG and script; nothing fetched) with the
-//! story's timeline against the target shape, the checks worst first, and the
-//! transcript. For a recording the page links the audio, and clicking a sentence, a
-//! tick or a piece of evidence plays from that moment.
+//! An answer's page: the story's timeline against the target shape, the checks worst
+//! first, and the transcript. With a recording, clicking (or Enter on) a sentence, a
+//! tick or a piece of evidence plays from that moment, and the sentence being played
+//! is highlighted.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::ReportFormat;
+use super::{Recording, colour, escape};
 use crate::analysis::checks::{Status, clock};
-use crate::analysis::{Analysis, Hit, InputKind, Phase, Report};
+use crate::analysis::{Analysis, Hit, Phase, Report};
+use crate::report::ReportFormat;
 
-/// The page; `audio`, when given, is the recording embedded as a `data:` URL (see
-/// [`embed_recording`]); otherwise a recording is linked by its path.
-#[derive(Default)]
+/// The answer's page, playing `audio` (the caller decides: linked, embedded or none;
+/// see [`Recording::for_page`]).
 pub struct Html {
-    pub audio: Option<String>,
-}
-
-/// The recording as a `data:` URL for the page: 16 kHz mono, 8-bit WAV (a 3-minute
-/// answer is about 3.8 MB in the page; 16-bit would be 7.7 MB, over the budget for a
-/// page that is mailed around). Speech stays intelligible at 8 bits.
-pub fn embed_recording(path: &std::path::Path) -> Result<String, crate::audio::AudioError> {
-    use base64::Engine as _;
-    let audio = crate::audio::decode_file_16k(path, &mut |_, _| {})?;
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: crate::audio::TARGET_RATE,
-        bits_per_sample: 8,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    // Writing to memory cannot fail for want of space; a failure here is a bug in hound.
-    if let Ok(mut w) = hound::WavWriter::new(&mut bytes, spec) {
-        for s in &audio.samples {
-            let _ = w.write_sample((s.clamp(-1.0, 1.0) * 127.0).round() as i8);
-        }
-        let _ = w.finalize();
-    }
-    Ok(format!(
-        "data:audio/wav;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes.into_inner())
-    ))
+    pub audio: Recording,
 }
 
 /// Width of the timeline's drawing, in SVG units.
 const W: f64 = 1000.0;
 /// The timeline always shows at least the 3:00 mark.
 const MIN_SPAN_S: f64 = 180.0;
-
-/// Colours that stay apart for the common colour blindnesses (Okabe and Ito's
-/// palette); each segment also carries its phase's letter and name.
-fn colour(p: Phase) -> &'static str {
-    match p {
-        Phase::Situation => "#56B4E9",
-        Phase::Task => "#009E73",
-        Phase::Failure => "#D55E00",
-        Phase::Response => "#E69F00",
-        Phase::Learning => "#0072B2",
-    }
-}
-
-/// Text for HTML (element content and quoted attribute values alike).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn status_word(s: Status) -> &'static str {
     match s {
@@ -107,34 +53,47 @@ fn seek(t: f64, label: &str, class: &str) -> String {
     )
 }
 
+/// A focusable SVG element that seeks like a button: `tabindex` puts it in the
+/// keyboard order, and the page's script answers Enter and Space on it.
+fn svg_seek_attrs(t: f64, label: &str) -> String {
+    format!(
+        "data-t=\"{t:.2}\" tabindex=\"0\" role=\"button\" aria-label=\"{}\"",
+        escape(label)
+    )
+}
+
 fn timeline(r: &Report) -> String {
     let span = r.duration_s.max(MIN_SPAN_S) * 1.05;
     let x = |t: f64| (t.max(0.0) / span * W).min(W);
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg class=\"timeline\" viewBox=\"0 0 {W} 110\" role=\"img\" aria-label=\"the answer's phases over time, and the target shape below\">"
+        "<svg class=\"timeline\" viewBox=\"0 0 {W} 110\" role=\"group\" aria-label=\"the answer's phases over time, and the target shape below\">"
     );
     for (i, sen) in r.sentences.iter().enumerate() {
         let (x0, x1) = (x(sen.start), x(sen.end.max(sen.start)));
-        let _ = write!(
-            s,
-            "<rect class=\"seg\" data-i=\"{i}\" data-phase=\"{}\" data-t=\"{:.2}\" x=\"{x0:.1}\" y=\"10\" width=\"{:.1}\" height=\"36\" fill=\"{}\"><title>{} {}–{}: {}</title></rect>",
-            sen.phase.name(),
-            sen.start,
-            (x1 - x0).max(0.5),
-            colour(sen.phase),
+        let what = format!(
+            "{} {}–{}: {}",
             sen.phase.name(),
             clock(sen.start),
             clock(sen.end),
-            escape(&sen.text)
+            sen.text
+        );
+        let _ = write!(
+            s,
+            "<rect class=\"seg\" data-i=\"{i}\" data-phase=\"{}\" {} x=\"{x0:.1}\" y=\"10\" width=\"{:.1}\" height=\"36\" fill=\"{}\"><title>{}</title></rect>",
+            sen.phase.name(),
+            svg_seek_attrs(sen.start, &what),
+            (x1 - x0).max(0.5),
+            colour(sen.phase),
+            escape(&what)
         );
         if x1 - x0 > 14.0 {
             let _ = write!(
                 s,
-                "<text x=\"{:.1}\" y=\"33\" class=\"lbl\">{}</text>",
+                "<text x=\"{:.1}\" y=\"33\" class=\"lbl\" aria-hidden=\"true\">{}</text>",
                 (x0 + x1) / 2.0,
-                super::phase_letter(sen.phase)
+                crate::report::phase_letter(sen.phase)
             );
         }
     }
@@ -145,15 +104,26 @@ fn timeline(r: &Report) -> String {
     ];
     for (kind, hits) in ticks {
         for h in hits {
+            let what = format!("{kind} “{}” at {}", h.text, clock(h.start));
             let _ = write!(
                 s,
-                "<line class=\"tick {kind}\" data-t=\"{:.2}\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"46\" y2=\"54\"><title>{kind} “{}” at {}</title></line>",
-                h.start,
-                escape(&h.text),
-                clock(h.start),
+                "<line class=\"tick {kind}\" {} x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"46\" y2=\"56\"><title>{}</title></line>",
+                svg_seek_attrs(h.start, &what),
+                escape(&what),
                 x = x(h.start)
             );
         }
+    }
+    for p in &r.pace.long_pauses {
+        let what = format!("pause of {:.1} s at {}", p.seconds, clock(p.start));
+        let _ = write!(
+            s,
+            "<rect class=\"pause\" {} x=\"{:.1}\" y=\"48\" width=\"{:.1}\" height=\"6\"><title>{}</title></rect>",
+            svg_seek_attrs(p.start, &what),
+            x(p.start),
+            (x(p.end) - x(p.start)).max(1.0),
+            escape(&what)
+        );
     }
     for (t, label) in [(120.0, "2:00"), (180.0, "3:00")] {
         let _ = write!(
@@ -180,7 +150,7 @@ fn timeline(r: &Report) -> String {
             x1 - x0,
             colour(phase),
             (x0 + x1) / 2.0,
-            super::phase_letter(phase)
+            crate::report::phase_letter(phase)
         );
         t += share * total;
     }
@@ -188,43 +158,33 @@ fn timeline(r: &Report) -> String {
     s
 }
 
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:960px;margin:1em auto;padding:0 1em;color:#222}\
-h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.5em}\
-.timeline{width:100%;height:auto}.seg{cursor:pointer;stroke:#fff;stroke-width:1}.seg.playing{stroke:#000;stroke-width:3}\
+const STYLE: &str = ".seg{cursor:pointer;stroke:#fff;stroke-width:1}.seg.playing{stroke:#000;stroke-width:3}\
 .lbl{font:bold 14px sans-serif;fill:#000;text-anchor:middle}.lbl.small{font-size:11px}\
-.tick{stroke:#000;stroke-width:2;cursor:pointer}.tick.hedge{stroke:#777}.tick.flag{stroke:#c00;stroke-width:3}\
+.tick{stroke:#000;stroke-width:2;cursor:pointer}.tick.hedge{stroke:#777}.tick.flag{stroke:#c00;stroke-width:3}.pause{fill:#999;cursor:pointer}\
 .mark{stroke:#444;stroke-dasharray:4 3}.marklbl{font:11px sans-serif;text-anchor:middle;dominant-baseline:hanging}.marklbl.left{text-anchor:start}\
-.legend span{display:inline-block;margin-right:1em}.sw{display:inline-block;width:1em;height:1em;vertical-align:middle;margin-right:.3em;border:1px solid #0003}\
 button.s,button.e{font:inherit;text-align:left;background:none;border:0;padding:.1em .2em;cursor:pointer;color:inherit}\
-button.s:focus,button.e:focus,button.s:hover{outline:2px solid #0072B2}\
+button.s:hover{outline:2px solid #0072B2}\
 .sent{display:flex;gap:.6em;padding:.15em 0;border-left:6px solid transparent;padding-left:.4em}.sent.playing{background:#fff3c4}\
-.ph{font-size:.8em;min-width:6.5em;color:#444}.t{color:#666;font-variant-numeric:tabular-nums}\
+.ph{font-size:.8em;min-width:6.5em;color:#444}\
 .check{margin:.3em 0}.st{display:inline-block;min-width:3.2em;font-weight:bold}.fail .st{color:#b00}.warn .st{color:#a60}.pass .st{color:#070}\
 button.e{color:#0050a0;text-decoration:underline}\
-@media print{audio,.noprint{display:none}button.e{color:#000;text-decoration:none}.sent.playing{background:none}body{max-width:none}}";
+@media print{button.e{color:#000;text-decoration:none}.sent.playing{background:none}}";
 
-/// Seeks and plays on click; marks the sentence being played.
+/// Seeks and plays on a click, or Enter/Space on a focused timeline element; marks
+/// the sentence being played.
 const SCRIPT: &str = "(function(){var a=document.getElementById('audio');\
 var sents=[].slice.call(document.querySelectorAll('.sent'));var segs=[].slice.call(document.querySelectorAll('.seg'));\
-document.addEventListener('click',function(e){var el=e.target.closest('[data-t]');if(!el||!a)return;\
-a.currentTime=parseFloat(el.getAttribute('data-t'));var p=a.play();if(p&&p.catch)p.catch(function(){});});\
+function go(el){if(!el||!a)return;a.currentTime=parseFloat(el.getAttribute('data-t'));var p=a.play();if(p&&p.catch)p.catch(function(){});}\
+document.addEventListener('click',function(e){go(e.target.closest('[data-t]'));});\
+document.addEventListener('keydown',function(e){var el=e.target;if((e.key==='Enter'||e.key===' ')&&el.getAttribute&&el.getAttribute('role')==='button'&&el.hasAttribute('data-t')){e.preventDefault();go(el);}});\
 if(!a)return;a.addEventListener('timeupdate',function(){var t=a.currentTime;sents.forEach(function(s,i){\
 var on=t>=parseFloat(s.dataset.start)&&t<parseFloat(s.dataset.end);s.classList.toggle('playing',on);\
 if(segs[i])segs[i].classList.toggle('playing',on);});});})();";
 
-impl ReportFormat for Html {
-    fn render(&self, a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
-        let r = &a.report;
+impl Html {
+    /// The page for a report (fresh, or read back from a saved report JSON).
+    pub fn page(&self, r: &Report) -> String {
         let mut h = String::new();
-        let title = format!("rehearse: {}", r.input.path);
-        let _ = write!(
-            h,
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-             <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; media-src file: data:\">\
-             <title>{}</title><style>{STYLE}</style></head><body>",
-            escape(&title)
-        );
         let _ = write!(
             h,
             "<h1>Score {}/100 · {}</h1><p>{} {} · {} words · {:.0} wpm · failure {:.0}% of the story (target ≤ 10%)</p>",
@@ -236,37 +196,31 @@ impl ReportFormat for Html {
             r.wpm,
             r.failure_share * 100.0
         );
-        if let Some(line) = super::cap_line(r) {
+        if let Some(line) = crate::report::cap_line(r) {
             let _ = write!(h, "<p><strong>{}</strong></p>", escape(&line));
         }
-        if let Some(data) = &self.audio {
-            let _ = write!(
-                h,
-                "<audio id=\"audio\" controls preload=\"auto\" src=\"{data}\"></audio><p class=\"noprint\">The recording is embedded in this page (16 kHz, 8-bit). Click a sentence, a tick or a piece of evidence to play from there.</p>"
-            );
-        } else if r.input.kind == InputKind::Audio {
-            let src = std::fs::canonicalize(&r.input.path)
-                .map(|p| format!("file://{}", p.display()))
-                .unwrap_or_else(|_| r.input.path.clone());
-            let _ = write!(
-                h,
-                "<audio id=\"audio\" controls preload=\"metadata\" src=\"{}\"></audio><p class=\"noprint\">The recording is linked, not embedded: keep it where it is. Click a sentence, a tick or a piece of evidence to play from there.</p>",
-                escape(&src)
-            );
+        const HOW: &str = "Click a sentence, a tick or a piece of evidence (or Tab to it and press Enter) to play from there.";
+        match &self.audio {
+            Recording::Embedded(data) => {
+                let _ = write!(
+                    h,
+                    "<audio id=\"audio\" controls preload=\"auto\" src=\"{data}\"></audio><p class=\"noprint\">The recording is embedded in this page (16 kHz, 8-bit). {HOW}</p>"
+                );
+            }
+            Recording::Linked(src) => {
+                let _ = write!(
+                    h,
+                    "<audio id=\"audio\" controls preload=\"metadata\" src=\"{}\"></audio><p class=\"noprint\">The recording is linked, not embedded: keep it where it is. {HOW}</p>",
+                    escape(src)
+                );
+            }
+            Recording::Absent => {}
         }
         h.push_str("<h2>The shape of the story</h2>");
         h.push_str(&timeline(r));
-        h.push_str("<p class=\"legend\">");
-        for p in Phase::ALL {
-            let _ = write!(
-                h,
-                "<span><span class=\"sw\" style=\"background:{}\"></span>{} {}</span>",
-                colour(p),
-                super::phase_letter(p),
-                p.name()
-            );
-        }
-        h.push_str("<span>| ticks: filler, hedge (grey), blame (red)</span></p>");
+        h.push_str(&super::legend(
+            "<span>| ticks: filler, hedge (grey), blame (red); grey bars: long pauses</span>",
+        ));
 
         h.push_str("<h2>Checks, worst first</h2>");
         let mut checks: Vec<_> = r.checks.iter().collect();
@@ -311,12 +265,18 @@ impl ReportFormat for Html {
                 seek(s.start, &s.text, "s")
             );
         }
-        let _ = writeln!(
+        let _ = write!(
             h,
-            "<p class=\"t\">{}</p><script>{SCRIPT}</script></body></html>",
+            "<p class=\"t\">{}</p>",
             escape(r.phase_labels.describe())
         );
-        out.write_all(h.as_bytes())
+        super::shell(&format!("rehearse: {}", r.input.path), STYLE, &h, SCRIPT)
+    }
+}
+
+impl ReportFormat for Html {
+    fn render(&self, a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(self.page(&a.report).as_bytes())
     }
 }
 
@@ -324,7 +284,7 @@ impl ReportFormat for Html {
 mod tests {
     use super::*;
     use crate::analysis::text::transcript_from_text;
-    use crate::analysis::{InputInfo, Rubric, Timing, analyze};
+    use crate::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
 
     fn page(text: &str) -> (Analysis, String) {
         let t = transcript_from_text(text, 150.0);
@@ -335,9 +295,11 @@ mod tests {
             transcribed: None,
         };
         let a = analyze(&t, info, &Rubric::builtin());
-        let mut out = Vec::new();
-        Html::default().render(&a, &mut out).expect("render");
-        (a, String::from_utf8(out).expect("utf8"))
+        let html = Html {
+            audio: Recording::Absent,
+        }
+        .page(&a.report);
+        (a, html)
     }
 
     #[test]
@@ -368,8 +330,10 @@ mod tests {
                 "{seg}"
             );
             assert!(seg.contains(&format!("data-phase=\"{}\"", s.phase.name())));
+            // Reachable and playable from the keyboard, and named for screen readers.
+            assert!(seg.contains("tabindex=\"0\" role=\"button\" aria-label=\""));
             let x: f64 = seg
-                .split("x=\"")
+                .split(" x=\"")
                 .nth(1)
                 .and_then(|r| r.split('"').next())
                 .and_then(|v| v.parse().ok())
