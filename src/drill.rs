@@ -410,6 +410,29 @@ fn switch_notes(plan: &Plan, report: &Report) -> Vec<String> {
     notes
 }
 
+/// A round's length from the command line: "2:30" or "150" (seconds), 0:10 to 60:00.
+pub fn parse_length(s: &str) -> Result<f64, String> {
+    let bad = || format!("{s:?} is not a length: use m:ss (2:30) or seconds (150)");
+    let secs = match s.split_once(':') {
+        Some((m, ss)) if ss.len() == 2 => {
+            let (m, ss): (u32, u32) = (
+                m.parse().map_err(|_| bad())?,
+                ss.parse().map_err(|_| bad())?,
+            );
+            if ss >= 60 {
+                return Err(bad());
+            }
+            f64::from(m * 60 + ss)
+        }
+        Some(_) => return Err(bad()),
+        None => s.parse::<f64>().map_err(|_| bad())?,
+    };
+    if !(10.0..=3600.0).contains(&secs) {
+        return Err(format!("{s}: a drill round lasts from 0:10 to 60:00"));
+    }
+    Ok(secs)
+}
+
 /// Saves the round beside its take (atomically).
 pub fn save_round(dir: &Path, round: &Round) -> Result<(), DrillError> {
     let path = dir.join(ROUND);

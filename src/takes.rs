@@ -211,6 +211,33 @@ impl TakeStore {
         Ok(all.len())
     }
 
+    /// `rehearse takes compare A B`: what changed from take A to take B.
+    pub fn compare(
+        &self,
+        a: &str,
+        b: &str,
+    ) -> Result<crate::report::compare::Comparison, TakesError> {
+        let (ta, tb) = (self.get(a)?, self.get(b)?);
+        let (ra, rb) = (self.report(&ta)?, self.report(&tb)?);
+        Ok(crate::report::compare::Comparison::between(
+            &ta.id, &ra, &tb.id, &rb,
+        ))
+    }
+
+    /// The comparison's page, to be written at `page` (`None`: standard output),
+    /// linking each take's own page where `rehearse takes --html` wrote one.
+    pub fn compare_page(
+        &self,
+        c: &crate::report::compare::Comparison,
+        page: Option<&Path>,
+    ) -> String {
+        let link = |id: &str| {
+            let own = self.dir.join(id).join(PAGE);
+            own.is_file().then(|| crate::report::html::link(&own, page))
+        };
+        crate::report::html::compare_page(c, [link(&c.a.name), link(&c.b.name)])
+    }
+
     /// Rewrites the header of every take whose audio was cut off; returns the repaired ones.
     pub fn repair_all(&self) -> Result<Vec<PathBuf>, TakesError> {
         let mut fixed = Vec::new();

@@ -23,6 +23,41 @@ pub struct Transcript {
     pub not_speech: Vec<Word>,
 }
 
+impl Transcript {
+    /// One line per segment: `[00:01.20 → 00:04.56] text`.
+    pub fn timestamped(&self) -> String {
+        fn clock(s: f64) -> String {
+            let cs = (s * 100.0).round() as u64;
+            format!("{:02}:{:02}.{:02}", cs / 6000, (cs / 100) % 60, cs % 100)
+        }
+        self.segments
+            .iter()
+            .map(|s| {
+                format!(
+                    "[{} → {}] {}\n",
+                    clock(s.start),
+                    clock(s.end),
+                    s.text.trim()
+                )
+            })
+            .collect()
+    }
+
+    /// Why `name` gave no words, when it gave none.
+    pub fn no_speech_note(&self, name: &str) -> Option<String> {
+        if !self.words.is_empty() {
+            return None;
+        }
+        let dropped = match self.not_speech.len() {
+            0 => String::new(),
+            n => format!("; {n} words written over silence were left out"),
+        };
+        Some(format!(
+            "no speech found in {name} (silence, noise or music only){dropped}"
+        ))
+    }
+}
+
 /// Which model and settings produced a transcript (for reproducibility).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ModelInfo {

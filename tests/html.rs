@@ -30,13 +30,19 @@ text:[].map.call(document.querySelectorAll('.sent'),function(s){{return s.textCo
     )
 }
 
-/// The page as a browser leaves it, after the probe ran.
+/// The page as a browser leaves it, after the probe that clicks sentence `k` ran.
 fn in_browser(page: &Path, k: usize, shot: &str) -> Value {
+    in_browser_with(page, &probe_tail(k), shot)
+}
+
+/// The page as a browser leaves it, after `probe` (a script that ends by writing
+/// JSON into the title) ran.
+fn in_browser_with(page: &Path, probe: &str, shot: &str) -> Value {
     let chrome = chromium().expect("chromium");
     let html = std::fs::read_to_string(page).expect("page");
     let probed = html
         .replacen("<head>", &format!("<head>{PROBE_HEAD}"), 1)
-        .replacen("</body>", &format!("{}</body>", probe_tail(k)), 1);
+        .replacen("</body>", &format!("{probe}</body>"), 1);
     let copy = page.with_extension("probe.html");
     std::fs::write(&copy, probed).expect("probe copy");
     let flags = [
@@ -129,6 +135,7 @@ fn a_recordings_page_seeks_to_a_clicked_sentence_in_chromium() {
             "fetched {r}"
         );
     }
+    assert_eq!(network_requests(&page), Vec::<String>::new());
     let segs = seen["segs"].as_array().expect("segments");
     assert_eq!(segs.len(), sentences.len(), "{seen}");
     let mut last = -1.0;
@@ -223,5 +230,339 @@ fn a_three_minute_answer_embeds_under_7_mb_and_links_under_200_kb() {
             (now - want).abs() < 0.02,
             "clicked at {want}, audio at {now}"
         );
+    }
+}
+
+/// What a page asks of the network: Chromium is pointed at a loopback proxy that
+/// logs every http(s) request and answers 404, so a page that fetches anything from
+/// anywhere (a CDN, a font, an image) shows up here. The browser's own background
+/// calls (Google's update, clock and account services) are left out: they are not
+/// the page's.
+fn network_requests(page: &Path) -> Vec<String> {
+    use std::io::{BufRead, BufReader, Write};
+    let chrome = chromium().expect("chromium");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut line = String::new();
+            let mut reader = BufReader::new(&stream);
+            let _ = reader.read_line(&mut line);
+            log.lock().expect("log").push(line.trim().to_string());
+            let _ = (&stream).write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let _ = Command::new(&chrome)
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--proxy-server=http://127.0.0.1:{port}"))
+        .arg("--proxy-bypass-list=<-loopback>")
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let browser_own = [
+        "clients2.google.com/time/",
+        "update.googleapis.com",
+        "accounts.google.com:443",
+    ];
+    let all = seen.lock().expect("log").clone();
+    all.into_iter()
+        .filter(|r| !browser_own.iter().any(|b| r.contains(b)))
+        .collect()
+}
+
+/// Three takes (one a drill round) scored through `takes show`, as a user would have
+/// them after three sessions.
+fn three_takes(dir: &Path) -> Option<PathBuf> {
+    let answers = ["dev-07", "dev-12", "dev-04"];
+    let wavs: Vec<PathBuf> = answers
+        .iter()
+        .map(|a| common::need(&common::fixture(&format!("answers/{a}.wav"))))
+        .collect::<Option<_>>()?;
+    common::engine()?;
+    let takes = dir.join("takes");
+    for (i, wav) in wavs.iter().enumerate() {
+        let take = takes.join(format!("2026010{}-090000", i + 1));
+        std::fs::create_dir_all(&take).expect("take folder");
+        std::fs::copy(wav, take.join("audio.wav")).expect("audio");
+    }
+    std::fs::write(
+        takes.join("20260102-090000/drill.json"),
+        r#"{"kind":"clean"}"#,
+    )
+    .expect("drill");
+    for n in ["1", "2", "3"] {
+        let o = takes_cmd(&takes, &["show", n, "--json"]);
+        assert!(o.status.success(), "{}", common::stderr_of(&o));
+    }
+    Some(takes)
+}
+
+fn takes_cmd(takes: &Path, args: &[&str]) -> std::process::Output {
+    common::rehearse()
+        .arg("takes")
+        .arg("--takes-dir")
+        .arg(takes)
+        .args(args)
+        .output()
+        .expect("run rehearse")
+}
+
+/// Counts what a page shows, for the probes below.
+const COUNT_PROBE: &str = "<script>window.addEventListener('load',function(){\
+var q=function(s){return document.querySelectorAll(s).length};\
+document.title=JSON.stringify({errs:__errs,charts:q('svg.chart'),points:q('svg.chart .pt'),drills:q('svg.chart .pt.drill'),\
+links:[].map.call(document.querySelectorAll('table a'),function(a){return a.getAttribute('href')}),rows:q('tbody tr'),\
+bars:q('svg.bar rect'),text:document.body.innerText});});</script>";
+
+/// The progress view: a chart per measure with a point per take (the drill round a
+/// square), a table linking each take's page; each take's page plays its own audio;
+/// `takes compare` shows the time per phase. Pages make no network request; the
+/// terminal's `rehearse progress` and `takes compare` say the same.
+#[test]
+fn the_progress_view_charts_every_take_and_links_their_pages() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let Some(takes) = three_takes(dir.path()) else {
+        return;
+    };
+    let o = takes_cmd(&takes, &["--html"]);
+    assert!(o.status.success(), "{}", common::stderr_of(&o));
+    let progress = takes.join("progress.html");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("progress.html (3 takes"));
+
+    let terminal = common::rehearse()
+        .args(["progress", "--takes-dir"])
+        .arg(&takes)
+        .output()
+        .expect("progress");
+    let text = String::from_utf8_lossy(&terminal.stdout);
+    assert!(
+        text.starts_with("3 takes (2 practice, 1 drill rounds)"),
+        "{text}"
+    );
+    for measure in [
+        "length",
+        "failure share",
+        "fillers/min",
+        "hedges/100 words",
+        "score",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(measure)),
+            "{measure}: {text}"
+        );
+    }
+    let compare = takes_cmd(&takes, &["compare", "1", "3"]);
+    let text = String::from_utf8_lossy(&compare.stdout);
+    assert!(compare.status.success(), "{}", common::stderr_of(&compare));
+    assert!(
+        text.contains("  learning ") && text.contains("checks that changed"),
+        "{text}"
+    );
+    let page = dir.path().join("compare.html");
+    let o = takes_cmd(
+        &takes,
+        &[
+            "compare",
+            "1",
+            "3",
+            "--format",
+            "html",
+            "-o",
+            page.to_str().expect("utf8"),
+        ],
+    );
+    assert!(o.status.success(), "{}", common::stderr_of(&o));
+
+    if chromium().is_none() {
+        return;
+    }
+    let seen = in_browser_with(&progress, COUNT_PROBE, "progress.png");
+    assert_eq!(seen["errs"].as_array().map(Vec::len), Some(0), "{seen}");
+    assert_eq!(seen["charts"], 5, "{seen}");
+    assert_eq!(seen["points"], 15, "a point per take on each chart: {seen}");
+    assert_eq!(
+        seen["drills"], 5,
+        "the drill round is a square on each: {seen}"
+    );
+    assert_eq!(seen["rows"], 3);
+    let links = seen["links"].as_array().expect("links");
+    assert_eq!(links.len(), 3, "{seen}");
+    for l in links {
+        let page = takes.join(l.as_str().expect("href"));
+        assert!(page.is_file(), "{} does not exist", page.display());
+    }
+    // A take's page: its own recording, and a click seeks it.
+    let take_page = takes.join("20260103-090000/report.html");
+    let html = std::fs::read_to_string(&take_page).expect("take page");
+    assert!(
+        html.contains("src=\"audio.wav\""),
+        "links the take's own audio"
+    );
+    let seen = in_browser(&take_page, 2, "take.png");
+    assert_eq!(seen["errs"].as_array().map(Vec::len), Some(0), "{seen}");
+    let (want, now) = (
+        seen["want"].as_f64().expect("start"),
+        seen["now"].as_f64().expect("now"),
+    );
+    assert!(
+        (now - want).abs() < 0.02,
+        "clicked at {want}, audio at {now}"
+    );
+
+    let seen = in_browser_with(&page, COUNT_PROBE, "compare.png");
+    assert_eq!(seen["errs"].as_array().map(Vec::len), Some(0), "{seen}");
+    assert!(seen["bars"].as_u64().unwrap_or(0) >= 2, "{seen}");
+    assert!(
+        seen["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Checks that changed")
+    );
+
+    for p in [&progress, &take_page, &page] {
+        assert_eq!(network_requests(p), Vec::<String>::new(), "{}", p.display());
+    }
+}
+
+/// The no-network check can fail: a page that loads from a CDN is caught.
+#[test]
+fn the_network_check_catches_a_page_that_fetches() {
+    if chromium().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let page = dir.path().join("fetches.html");
+    std::fs::write(
+        &page,
+        "<html><body><img src=\"http://example.com/x.png\"><script src=\"https://cdn.example.com/x.js\"></script></body></html>",
+    )
+    .expect("page");
+    let seen = network_requests(&page);
+    assert!(
+        seen.iter().any(|r| r.contains("example.com/x.png")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().any(|r| r.contains("cdn.example.com:443")),
+        "{seen:?}"
+    );
+}
+
+/// A batch of three with --html: a page per file beside its reports and an index
+/// whose rows link to them, sort by a column when its name is pressed, and whose
+/// histograms count every answer; nothing fetched.
+#[test]
+fn a_batch_writes_a_page_per_file_and_a_sortable_index() {
+    let answers = ["dev-07", "dev-12", "dev-04"];
+    let Some(wavs) = answers
+        .iter()
+        .map(|a| common::need(&common::fixture(&format!("answers/{a}.wav"))))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return;
+    };
+    if common::engine().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let cohort = dir.path().join("cohort a#1");
+    std::fs::create_dir(&cohort).expect("cohort");
+    for w in &wavs {
+        std::fs::copy(w, cohort.join(w.file_name().expect("name"))).expect("copy");
+    }
+    let out = dir.path().join("out");
+    let o = common::rehearse()
+        .arg("batch")
+        .arg(&cohort)
+        .arg("-o")
+        .arg(&out)
+        .arg("--html")
+        .output()
+        .expect("batch");
+    assert!(o.status.success(), "{}", common::stderr_of(&o));
+    let index = out.join("index.html");
+    assert!(common::stderr_of(&o).contains("index.html"));
+    for a in answers {
+        let page = out.join(format!("{a}.wav.html"));
+        let html = std::fs::read_to_string(&page).expect("a page per file");
+        assert!(
+            html.contains(&format!("src=\"../cohort%20a%231/{a}.wav\"")),
+            "{a}: links its recording"
+        );
+    }
+    if chromium().is_none() {
+        return;
+    }
+    // Sort by score (the last column): ascending, then descending.
+    let probe = "<script>window.addEventListener('load',function(){\
+var col=function(){return [].map.call(document.querySelectorAll('#rows tbody tr'),function(r){return parseFloat(r.cells[r.cells.length-1].getAttribute('data-v'))})};\
+var b=document.querySelectorAll('#rows th button');b[b.length-1].click();var up=col();b[b.length-1].click();var down=col();\
+var counts=[].map.call(document.querySelectorAll('svg.hist'),function(h){return [].reduce.call(h.querySelectorAll('rect.bar title'),function(n,t){return n+parseInt(t.textContent.split(': ').pop())},0)});\
+document.title=JSON.stringify({errs:__errs,up:up,down:down,counts:counts,\
+links:[].map.call(document.querySelectorAll('#rows a'),function(a){return decodeURIComponent(a.getAttribute('href'))})});});</script>";
+    let seen = in_browser_with(&index, probe, "index.png");
+    assert_eq!(seen["errs"].as_array().map(Vec::len), Some(0), "{seen}");
+    let nums = |k: &str| -> Vec<f64> {
+        seen[k]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(Value::as_f64)
+            .collect()
+    };
+    let (up, down) = (nums("up"), nums("down"));
+    assert_eq!(up.len(), 3, "{seen}");
+    assert!(up.windows(2).all(|w| w[0] <= w[1]), "ascending: {up:?}");
+    assert!(
+        down.windows(2).all(|w| w[0] >= w[1]),
+        "descending: {down:?}"
+    );
+    assert_eq!(
+        nums("counts"),
+        vec![3.0, 3.0],
+        "each histogram counts every answer: {seen}"
+    );
+    let links = seen["links"].as_array().expect("links");
+    assert_eq!(links.len(), 3);
+    for l in links {
+        assert!(out.join(l.as_str().expect("href")).is_file(), "{l}");
+    }
+    // A file's page: one segment per sentence of its report, and a click seeks.
+    let page = out.join("dev-04.wav.html");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("dev-04.wav.json")).expect("report"),
+    )
+    .expect("json");
+    let seen = in_browser(&page, 3, "batch-page.png");
+    assert_eq!(seen["errs"].as_array().map(Vec::len), Some(0), "{seen}");
+    assert_eq!(
+        seen["segs"].as_array().map(Vec::len),
+        report["sentences"].as_array().map(Vec::len)
+    );
+    let (want, now) = (
+        seen["want"].as_f64().expect("start"),
+        seen["now"].as_f64().expect("now"),
+    );
+    assert!(
+        (now - want).abs() < 0.02,
+        "clicked at {want}, audio at {now}"
+    );
+    for p in [&index, &page] {
+        assert_eq!(network_requests(p), Vec::<String>::new(), "{}", p.display());
     }
 }

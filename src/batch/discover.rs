@@ -31,10 +31,50 @@ pub struct Discovery {
     pub duplicates: Vec<(PathBuf, PathBuf)>,
 }
 
+impl Discovery {
+    /// The inputs a run with `shard` owns; `says` hears the notes on skipped files and
+    /// the shard's share. No input at all is an error naming what was searched.
+    pub fn owned(
+        self,
+        searched: &[String],
+        shard: Option<super::Shard>,
+        says: &mut dyn FnMut(String),
+    ) -> Result<Vec<Input>, DiscoverError> {
+        for note in &self.notes {
+            says(format!("note: {}: {}", note.path.display(), note.message));
+        }
+        for (dup, first) in &self.duplicates {
+            log::info!(
+                "{} is the same file as {}: scored once",
+                dup.display(),
+                first.display()
+            );
+        }
+        if self.inputs.is_empty() {
+            return Err(DiscoverError::Empty {
+                searched: searched.join(", "),
+                extensions: crate::audio::AUDIO_EXTENSIONS.join(", "),
+            });
+        }
+        let total = self.inputs.len();
+        let mut inputs = self.inputs;
+        if let Some(shard) = shard {
+            inputs.retain(|i| shard.owns(&i.rel));
+            says(format!("shard {shard}: {} of {total} files", inputs.len()));
+        }
+        Ok(inputs)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {
     #[error("{0}: no such file or folder, and not a pattern that matches anything")]
     Missing(String),
+    #[error("no audio files found in {searched} (looked for {extensions})")]
+    Empty {
+        searched: String,
+        extensions: String,
+    },
     #[error("{pattern}: not a valid glob pattern: {message}")]
     BadPattern { pattern: String, message: String },
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 
 use rehearse::batch::{self, BatchConfig, Shard, Status, SummaryFormat};
@@ -74,30 +74,8 @@ fn parse_summary(s: &str) -> Result<SummaryArg, String> {
 }
 
 pub fn run(args: BatchArgs) -> Result<ExitCode> {
-    let found = batch::discover(&args.inputs)?;
-    for note in &found.notes {
-        eprintln!("note: {}: {}", note.path.display(), note.message);
-    }
-    for (dup, first) in &found.duplicates {
-        log::info!(
-            "{} is the same file as {}: scored once",
-            dup.display(),
-            first.display()
-        );
-    }
-    let mut inputs = found.inputs;
-    let total_found = inputs.len();
-    if let Some(shard) = args.shard {
-        inputs.retain(|i| shard.owns(&i.rel));
-        eprintln!("shard {shard}: {} of {total_found} files", inputs.len());
-    }
-    if total_found == 0 {
-        bail!(
-            "no audio files found in {} (looked for {})",
-            args.inputs.join(", "),
-            rehearse::audio::AUDIO_EXTENSIONS.join(", ")
-        );
-    }
+    let inputs =
+        batch::discover(&args.inputs)?.owned(&args.inputs, args.shard, &mut |m| say!("{m}"))?;
 
     let mut coach = Coach::with_rubric(
         args.rubric.as_deref(),

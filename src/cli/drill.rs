@@ -16,10 +16,10 @@ pub struct DrillArgs {
     pub kind: DrillArg,
     /// The round's length (star, clean), m:ss or seconds [default: the rubric's: star
     /// 2:30, clean 60].
-    #[arg(value_parser = parse_length)]
+    #[arg(value_parser = drill::parse_length)]
     pub length: Option<f64>,
     /// The same as LENGTH.
-    #[arg(long = "length", value_parser = parse_length, conflicts_with = "length")]
+    #[arg(long = "length", value_parser = drill::parse_length, conflicts_with = "length")]
     pub length_flag: Option<f64>,
     #[command(flatten)]
     pub practice: PracticeArgs,
@@ -39,29 +39,6 @@ pub enum DrillArg {
     Clean,
     /// Rounds per drill: best and recent results, average, trend and streak.
     History,
-}
-
-/// "2:30" or "150" (seconds).
-fn parse_length(s: &str) -> Result<f64, String> {
-    let bad = || format!("{s:?} is not a length: use m:ss (2:30) or seconds (150)");
-    let secs = match s.split_once(':') {
-        Some((m, ss)) if ss.len() == 2 => {
-            let (m, ss): (u32, u32) = (
-                m.parse().map_err(|_| bad())?,
-                ss.parse().map_err(|_| bad())?,
-            );
-            if ss >= 60 {
-                return Err(bad());
-            }
-            f64::from(m * 60 + ss)
-        }
-        Some(_) => return Err(bad()),
-        None => s.parse::<f64>().map_err(|_| bad())?,
-    };
-    if !(10.0..=3600.0).contains(&secs) {
-        return Err(format!("{s}: a drill round lasts from 0:10 to 60:00"));
-    }
-    Ok(secs)
 }
 
 pub fn run(args: DrillArgs, style: TerminalStyle) -> Result<ExitCode> {

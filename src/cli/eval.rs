@@ -104,7 +104,16 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             audio,
             engine,
             encoder,
-        } => speech(&dirs, &audio, &engine, &encoder),
+        } => {
+            let items =
+                corpus::rendered(corpus::load_dirs(&dirs)?, &audio, "labelled answer", |_| {
+                    true
+                })?;
+            let coach = Coach::with_rubric(None, super::load_encoder(&encoder), engine.settings())?;
+            let acc = corpus::phase_accuracy_from_speech(&coach, &items, &audio)?;
+            print!("{}", corpus::markdown(&acc));
+            Ok(ExitCode::SUCCESS)
+        }
         EvalCommand::Agreement { double, dirs } => {
             let items = corpus::load_dirs(&dirs)?;
             let second = corpus::load_second_labels(&double)?;
@@ -133,39 +142,19 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             audio,
             prompt,
             engine,
-        } => fillers(&dir, &audio, prompt, &engine),
+        } => {
+            let items = corpus::rendered(
+                corpus::load_dir(&dir)?,
+                &audio,
+                "answer with fillers",
+                |i| i.expect.fillers.values().sum::<usize>() > 0,
+            )?;
+            // Phases from the words alone: only the filler counts are read.
+            let mut coach = Coach::with_rubric(None, None, engine.settings())?;
+            let results =
+                rehearse::eval::fillers::compare_prompts(&mut coach, &items, &audio, &prompt)?;
+            print!("{}", rehearse::eval::fillers::markdown(&results));
+            Ok(ExitCode::SUCCESS)
+        }
     }
-}
-
-fn fillers(
-    dir: &std::path::Path,
-    audio: &std::path::Path,
-    prompts: Vec<String>,
-    engine_args: &super::EngineArgs,
-) -> Result<ExitCode> {
-    let items = corpus::rendered(corpus::load_dir(dir)?, audio, "answer with fillers", |i| {
-        i.expect.fillers.values().sum::<usize>() > 0
-    })?;
-    // Phases from the words alone: only the filler counts are read.
-    let mut coach = Coach::with_rubric(None, None, engine_args.settings())?;
-    let results = rehearse::eval::fillers::compare_prompts(&mut coach, &items, audio, &prompts)?;
-    print!("{}", rehearse::eval::fillers::markdown(&results));
-    Ok(ExitCode::SUCCESS)
-}
-
-fn speech(
-    dirs: &[PathBuf],
-    audio: &std::path::Path,
-    engine_args: &super::EngineArgs,
-    encoder_args: &super::EncoderArgs,
-) -> Result<ExitCode> {
-    let items = corpus::rendered(corpus::load_dirs(dirs)?, audio, "labelled answer", |_| true)?;
-    let coach = Coach::with_rubric(
-        None,
-        super::load_encoder(encoder_args),
-        engine_args.settings(),
-    )?;
-    let acc = corpus::phase_accuracy_from_speech(&coach, &items, audio)?;
-    print!("{}", corpus::markdown(&acc));
-    Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Subcommand;
 
-use rehearse::models::{ImportTarget, InstallError, Installed, ModelStore};
+use rehearse::models::{ImportTarget, InstallError, ModelStore};
 
 #[derive(Subcommand, Debug)]
 pub enum ModelCommand {
@@ -89,48 +89,12 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                 }
             }
         }
-        ModelCommand::Download { name, base_url } if name == store.manifest.encoder.name => {
-            let bar = rehearse::ui::progress::Downloads::default();
-            let done = store
-                .download_encoder(base_url, &mut |url, done, total| bar.show(url, done, total));
-            bar.finish();
-            let enc = &store.manifest.encoder;
-            if let Installed::Already(dir) = done? {
-                println!(
-                    "{} is already installed and verified: {}",
-                    enc.name,
-                    dir.display()
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-            rehearse::ui::progress::load_encoder(&store)?;
-            println!(
-                "installed {} ({}, checksums verified) in {}",
-                enc.name,
-                rehearse::ui::tables::mib(enc.files.iter().map(|f| f.size).sum()),
-                store.encoder_dir().display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
         ModelCommand::Download { name, base_url } => {
-            let bar = rehearse::ui::progress::Downloads::default();
-            let done = store.download_model(&name, base_url, &mut |url, done, total| {
-                bar.show(url, done, total)
-            });
-            bar.finish();
-            match done? {
-                Installed::Already(path) => {
-                    println!(
-                        "{name} is already installed and verified: {}",
-                        path.display()
-                    )
-                }
-                Installed::Fetched(path, size) => println!(
-                    "installed {name} ({}, checksum verified) at {}",
-                    rehearse::ui::tables::mib(size),
-                    path.display()
-                ),
+            let (line, encoder) = rehearse::ui::progress::download(&store, &name, base_url)?;
+            if encoder {
+                rehearse::ui::progress::load_encoder(&store)?;
             }
+            println!("{line}");
             Ok(ExitCode::SUCCESS)
         }
         ModelCommand::Import { dirs, name, .. }

@@ -8,7 +8,6 @@ use clap::{Args, Subcommand};
 
 use rehearse::analysis::Rubric;
 use rehearse::coach::Coach;
-use rehearse::report::compare::Comparison;
 use rehearse::report::{Format, TerminalStyle};
 use rehearse::takes::{self, TakeStore};
 
@@ -38,10 +37,13 @@ pub enum TakesCommand {
 pub struct TakesArgs {
     #[arg(long, global = true)]
     pub takes_dir: Option<PathBuf>,
-    /// Write the progress page (charts over the takes and drill rounds, linking a page
-    /// per take) to FILE [default: progress.html in the takes folder].
-    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
-    pub html: Option<PathBuf>,
+    /// Write the progress page: charts over the takes and drill rounds, each take
+    /// with its own page.
+    #[arg(long)]
+    pub html: bool,
+    /// Where the progress page goes [default: progress.html in the takes folder].
+    #[arg(long, short = 'o', requires = "html")]
+    pub output: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<TakesCommand>,
 }
@@ -49,19 +51,17 @@ pub struct TakesArgs {
 pub fn run(args: TakesArgs, style: TerminalStyle) -> Result<ExitCode> {
     let store = TakeStore::new(args.takes_dir);
     match (args.command, args.html) {
-        (None, Some(out)) => {
-            let out = Some(out)
-                .filter(|o| !o.as_os_str().is_empty())
-                .unwrap_or_else(|| store.dir.join(takes::PROGRESS_PAGE));
+        (None, true) => {
+            let out = (args.output).unwrap_or_else(|| store.dir.join(takes::PROGRESS_PAGE));
             let n = store.write_html(&out, &Rubric::builtin())?;
             println!("wrote {} ({n} takes, each with its page)", out.display());
         }
-        (None, None) => print!(
+        (None, false) => print!(
             "{}",
             rehearse::ui::tables::takes(&store.list()?, &store.dir)
         ),
-        (Some(_), Some(_)) => bail!("--html goes with `rehearse takes` alone"),
-        (Some(TakesCommand::Show { which, out }), None) => {
+        (Some(_), true) => bail!("--html goes with `rehearse takes` alone"),
+        (Some(TakesCommand::Show { which, out }), false) => {
             let t = store.get(&which)?;
             if t.unscored {
                 score_unscored_take(&t.path)?;
@@ -70,29 +70,17 @@ pub fn run(args: TakesArgs, style: TerminalStyle) -> Result<ExitCode> {
             score.recording = Some(t.path.join(takes::AUDIO));
             return super::score::run(score, style);
         }
-        (Some(TakesCommand::Compare { a, b, out }), None) => {
-            let (ta, tb) = (store.get(&a)?, store.get(&b)?);
-            let c = Comparison::between(&ta.id, &store.report(&ta)?, &tb.id, &store.report(&tb)?);
-            let bytes = match out.format() {
+        (Some(TakesCommand::Compare { a, b, out }), false) => {
+            let c = store.compare(&a, &b)?;
+            let text = match out.format() {
                 Format::Terminal => c.text(),
-                Format::Html => {
-                    let link = |t: &takes::TakeSummary| {
-                        let page = t.path.join(takes::PAGE);
-                        page.is_file()
-                            .then(|| rehearse::report::html::link(&page, out.file()))
-                    };
-                    rehearse::report::html::compare_page(&c, [link(&ta), link(&tb)])
-                }
+                Format::Html => store.compare_page(&c, out.file()),
                 _ => bail!("takes compare writes terminal or html (--format)"),
             };
-            out.write(bytes.as_bytes())?;
+            out.write(text.as_bytes())?;
         }
-        (Some(TakesCommand::Repair), None) => {
-            let fixed = store.repair_all()?;
-            println!("{} take(s) repaired", fixed.len());
-            for f in fixed {
-                println!("  {}", f.display());
-            }
+        (Some(TakesCommand::Repair), false) => {
+            print!("{}", rehearse::ui::tables::repaired(&store.repair_all()?))
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -24,11 +24,6 @@ pub struct TranscribeArgs {
     pub engine: EngineArgs,
 }
 
-fn clock(s: f64) -> String {
-    let cs = (s * 100.0).round() as u64;
-    format!("{:02}:{:02}.{:02}", cs / 6000, (cs / 100) % 60, cs % 100)
-}
-
 pub fn run(args: TranscribeArgs) -> Result<ExitCode> {
     let to_stdout = args.output.as_deref().is_some_and(super::is_stdout);
     let output = args.output.as_deref().filter(|o| !super::is_stdout(o));
@@ -44,19 +39,8 @@ pub fn run(args: TranscribeArgs) -> Result<ExitCode> {
     for note in &notes {
         say!("note: {note}");
     }
-    if t.words.is_empty() {
-        say!(
-            "note: no speech found in {} (silence, noise or music only){}",
-            args.file.display(),
-            if t.not_speech.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; {} words written over silence were left out",
-                    t.not_speech.len()
-                )
-            }
-        );
+    if let Some(note) = t.no_speech_note(&name) {
+        say!("note: {note}");
     }
     let json = serde_json::to_string_pretty(&t)?;
     if let Some(out) = output {
@@ -66,9 +50,7 @@ pub fn run(args: TranscribeArgs) -> Result<ExitCode> {
     if args.json || to_stdout {
         println!("{json}");
     } else {
-        for s in &t.segments {
-            println!("[{} → {}] {}", clock(s.start), clock(s.end), s.text.trim());
-        }
+        print!("{}", t.timestamped());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -20,12 +20,12 @@ pub enum Band {
 }
 
 impl Band {
-    /// Whether `v` meets the target (for the acceptable zone: `Some(false)` = not yet).
+    /// Whether `v` meets the target (never for a measure without one).
     pub fn meets(self, v: f64) -> bool {
         match self {
             Band::Between(lo, hi) => (lo..=hi).contains(&v),
             Band::AtMost { good, .. } => v <= good,
-            Band::Higher => true,
+            Band::Higher => false,
         }
     }
 

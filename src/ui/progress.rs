@@ -260,6 +260,42 @@ fn byte_bar(len: u64) -> ProgressBar {
     bar
 }
 
+/// `rehearse model download NAME`: the model or the sentence encoder fetched with a
+/// progress bar and verified. Returns what to tell the user, and whether NAME was the
+/// encoder (which the caller then loads once, building its token table).
+pub fn download(
+    store: &crate::models::ModelStore,
+    name: &str,
+    base_url: Option<String>,
+) -> Result<(String, bool), crate::models::InstallError> {
+    use crate::models::Installed;
+    let bar = Downloads::default();
+    let mut show = |url: &str, done, total| bar.show(url, done, total);
+    let encoder = name == store.manifest.encoder.name;
+    let done = if encoder {
+        store.download_encoder(base_url, &mut show)
+    } else {
+        store.download_model(name, base_url, &mut show)
+    };
+    bar.finish();
+    let line = match done? {
+        Installed::Already(path) => {
+            format!(
+                "{name} is already installed and verified: {}",
+                path.display()
+            )
+        }
+        Installed::Fetched(path, size) => format!(
+            "installed {name} ({}, {} verified) {} {}",
+            crate::ui::tables::mib(size),
+            if encoder { "checksums" } else { "checksum" },
+            if encoder { "in" } else { "at" },
+            path.display()
+        ),
+    };
+    Ok((line, encoder))
+}
+
 /// Loads the store's sentence encoder, building its token table first (said on
 /// stderr, with a progress bar) when it has not been built yet.
 pub fn load_encoder(

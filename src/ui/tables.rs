@@ -45,6 +45,15 @@ pub fn takes(all: &[TakeSummary], dir: &std::path::Path) -> String {
     out
 }
 
+/// `rehearse takes repair`: how many takes were repaired, and their audio files.
+pub fn repaired(fixed: &[std::path::PathBuf]) -> String {
+    let mut out = format!("{} take(s) repaired\n", fixed.len());
+    for f in fixed {
+        let _ = writeln!(out, "  {}", f.display());
+    }
+    out
+}
+
 /// `rehearse model list`: every known model and the sentence encoder, with what is on
 /// disk and the fix for a damaged one.
 pub fn models(store: &ModelStore, verify: bool) -> String {

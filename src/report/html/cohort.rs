@@ -9,7 +9,8 @@ use crate::analysis::checks::clock;
 use crate::batch::{Row, Status};
 
 const STYLE: &str = ".hist .bar{fill:#0072B2}.hist .good{fill:#009E73;opacity:.15}.hist .ok{fill:#E69F00;opacity:.12}\
-.hist text{fill:#333;font-size:12px}.hist .axis{stroke:#999}.err{color:#b00}";
+.hist text{fill:#333;font-size:12px}.hist .axis{stroke:#999}.err{color:#b00}\
+.wide{overflow-x:auto}.wide table{font-size:.9em}.wide td:first-child{min-width:12em}";
 
 /// Sorts the table by a column when its header button is pressed (again: the other
 /// way); numbers sort as numbers, and rows without a value go last.
@@ -184,7 +185,7 @@ pub fn index_page(rows: &[Row], rubric: &Rubric) -> String {
         )],
         clock,
     ));
-    h.push_str("<h2>Answers</h2><p class=\"noprint t\">Press a column's name to sort by it.</p><table id=\"rows\"><thead><tr>");
+    h.push_str("<h2>Answers</h2><p class=\"noprint t\">Press a column's name to sort by it.</p><div class=\"wide\"><table id=\"rows\"><thead><tr>");
     for name in [
         "file",
         "length",
@@ -246,7 +247,7 @@ pub fn index_page(rows: &[Row], rubric: &Rubric) -> String {
         ));
         h.push_str("</tr>");
     }
-    h.push_str("</tbody></table>");
+    h.push_str("</tbody></table></div>");
     shell(
         &format!("rehearse: batch of {}", rows.len()),
         STYLE,

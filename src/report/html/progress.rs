@@ -96,7 +96,13 @@ fn chart(m: &Measure, takes: &[&TakeSummary], links: &[Option<String>]) -> Strin
         Band::AtMost { good, ok } => ticks.extend([good, ok]),
         Band::Higher => {}
     }
+    // Labels closer than a line of text to one already drawn are left out.
+    let mut drawn: Vec<f64> = Vec::new();
     for v in ticks {
+        if drawn.iter().any(|d| (y(*d) - y(v)).abs() < 12.0) {
+            continue;
+        }
+        drawn.push(v);
         let _ = write!(
             s,
             "<text class=\"ax\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
@@ -179,9 +185,12 @@ pub fn progress_page(takes: &[TakeSummary], links: &[Option<String>], rubric: &R
     for m in measures(rubric) {
         let _ = write!(
             h,
-            "<h2>{} <span class=\"t\">(target {})</span></h2>",
+            "<h2>{} <span class=\"t\">({})</span></h2>",
             escape(m.name),
-            escape(&m.band.describe(m.show))
+            escape(&match m.band {
+                Band::Higher => m.band.describe(m.show),
+                _ => format!("target {}", m.band.describe(m.show)),
+            })
         );
         h.push_str(&chart(&m, &scored, &scored_links));
     }
