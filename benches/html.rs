@@ -43,7 +43,10 @@ fn bench(c: &mut Criterion) {
 
     // With --embed-audio: decoding the recording, 8-bit WAV and base64 (the page
     // around it is the same).
-    let wav = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cache/answers/dev-10.wav");
+    let wav = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/cache/answers/dev-10.wav"
+    );
     if std::path::Path::new(wav).is_file() {
         let mut group = c.benchmark_group("embedded");
         group.sample_size(20);

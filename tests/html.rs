@@ -139,9 +139,26 @@ fn a_recordings_page_seeks_to_a_clicked_sentence_in_chromium() {
     let segs = seen["segs"].as_array().expect("segments");
     assert_eq!(segs.len(), sentences.len(), "{seen}");
     let mut last = -1.0;
+    // One colour per phase, a different one for each phase.
+    let mut colour_of = std::collections::BTreeMap::new();
+    for seg in segs {
+        let (phase, fill) = (seg["phase"].to_string(), seg["fill"].to_string());
+        assert_eq!(
+            colour_of.entry(phase).or_insert(fill.clone()),
+            &fill,
+            "{segs:?}"
+        );
+    }
+    let mut fills: Vec<&String> = colour_of.values().collect();
+    fills.sort();
+    fills.dedup();
+    assert_eq!(
+        fills.len(),
+        colour_of.len(),
+        "phases share a colour: {colour_of:?}"
+    );
     for (seg, s) in segs.iter().zip(sentences) {
         assert_eq!(seg["phase"], s["phase"], "{seg} / {s}");
-        assert!(seg["fill"].as_str().is_some_and(|f| f.starts_with('#')));
         let x = seg["x"].as_f64().expect("x");
         assert!(x > last, "segments in time order: {segs:?}");
         last = x;
@@ -508,10 +525,10 @@ fn a_batch_writes_a_page_per_file_and_a_sortable_index() {
     if chromium().is_none() {
         return;
     }
-    // Sort by score (the last column): ascending, then descending.
+    // Sort by score (the second column): ascending, then descending.
     let probe = "<script>window.addEventListener('load',function(){\
-var col=function(){return [].map.call(document.querySelectorAll('#rows tbody tr'),function(r){return parseFloat(r.cells[r.cells.length-1].getAttribute('data-v'))})};\
-var b=document.querySelectorAll('#rows th button');b[b.length-1].click();var up=col();b[b.length-1].click();var down=col();\
+var col=function(){return [].map.call(document.querySelectorAll('#rows tbody tr'),function(r){return parseFloat(r.cells[1].getAttribute('data-v'))})};\
+var b=document.querySelectorAll('#rows th button');b[1].click();var up=col();b[1].click();var down=col();\
 var counts=[].map.call(document.querySelectorAll('svg.hist'),function(h){return [].reduce.call(h.querySelectorAll('rect.bar title'),function(n,t){return n+parseInt(t.textContent.split(': ').pop())},0)});\
 document.title=JSON.stringify({errs:__errs,up:up,down:down,counts:counts,\
 links:[].map.call(document.querySelectorAll('#rows a'),function(a){return decodeURIComponent(a.getAttribute('href'))})});});</script>";

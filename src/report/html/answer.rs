@@ -97,17 +97,23 @@ fn timeline(r: &Report) -> String {
             );
         }
     }
-    let ticks: [(&str, &[Hit]); 3] = [
-        ("filler", &r.fillers.hits),
-        ("hedge", &r.hedges.hits),
-        ("flag", &r.flags.blame),
+    // (class, what the tick is called, the hits): every red flag is a tick too.
+    let f = &r.flags;
+    let ticks: [(&str, &str, &[Hit]); 7] = [
+        ("filler", "filler", &r.fillers.hits),
+        ("hedge", "hedge", &r.hedges.hits),
+        ("flag", "blame", &f.blame),
+        ("flag", "humble-brag", &f.fake_failure),
+        ("flag", "over-apology", &f.over_apology),
+        ("flag", "catastrophising", &f.catastrophic),
+        ("flag", "red-flag topic", &f.red_flag_topic),
     ];
-    for (kind, hits) in ticks {
+    for (class, kind, hits) in ticks {
         for h in hits {
             let what = format!("{kind} “{}” at {}", h.text, clock(h.start));
             let _ = write!(
                 s,
-                "<line class=\"tick {kind}\" {} x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"46\" y2=\"56\"><title>{}</title></line>",
+                "<line class=\"tick {class}\" {} x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"46\" y2=\"56\"><title>{}</title></line>",
                 svg_seek_attrs(h.start, &what),
                 escape(&what),
                 x = x(h.start)
@@ -170,16 +176,17 @@ button.s:hover{outline:2px solid #0072B2}\
 button.e{color:#0050a0;text-decoration:underline}\
 @media print{button.e{color:#000;text-decoration:none}.sent.playing{background:none}}";
 
-/// Seeks and plays on a click, or Enter/Space on a focused timeline element; marks
-/// the sentence being played.
+/// Seeks and plays on a click, or Enter/Space on a focused timeline element, and marks
+/// the sentence being played; without a recording (a draft), the click marks the
+/// sentence and scrolls it into view, so evidence still leads to its place.
 const SCRIPT: &str = "(function(){var a=document.getElementById('audio');\
 var sents=[].slice.call(document.querySelectorAll('.sent'));var segs=[].slice.call(document.querySelectorAll('.seg'));\
-function go(el){if(!el||!a)return;a.currentTime=parseFloat(el.getAttribute('data-t'));var p=a.play();if(p&&p.catch)p.catch(function(){});}\
+function show(t,scroll){sents.forEach(function(s,i){var on=t>=parseFloat(s.dataset.start)&&t<parseFloat(s.dataset.end);\
+s.classList.toggle('playing',on);if(segs[i])segs[i].classList.toggle('playing',on);if(on&&scroll&&s.scrollIntoView)s.scrollIntoView({block:'nearest'});});}\
+function go(el){if(!el)return;var t=parseFloat(el.getAttribute('data-t'));show(t,!el.classList.contains('s'));if(!a)return;a.currentTime=t;var p=a.play();if(p&&p.catch)p.catch(function(){});}\
 document.addEventListener('click',function(e){go(e.target.closest('[data-t]'));});\
 document.addEventListener('keydown',function(e){var el=e.target;if((e.key==='Enter'||e.key===' ')&&el.getAttribute&&el.getAttribute('role')==='button'&&el.hasAttribute('data-t')){e.preventDefault();go(el);}});\
-if(!a)return;a.addEventListener('timeupdate',function(){var t=a.currentTime;sents.forEach(function(s,i){\
-var on=t>=parseFloat(s.dataset.start)&&t<parseFloat(s.dataset.end);s.classList.toggle('playing',on);\
-if(segs[i])segs[i].classList.toggle('playing',on);});});})();";
+if(!a)return;a.addEventListener('timeupdate',function(){show(a.currentTime,false);});})();";
 
 impl Html {
     /// The page for a report (fresh, or read back from a saved report JSON).
@@ -219,7 +226,7 @@ impl Html {
         h.push_str("<h2>The shape of the story</h2>");
         h.push_str(&timeline(r));
         h.push_str(&super::legend(
-            "<span>| ticks: filler, hedge (grey), blame (red); grey bars: long pauses</span>",
+            "<span>| ticks: filler, hedge (grey), red flags (red); grey bars: long pauses</span>",
         ));
 
         h.push_str("<h2>Checks, worst first</h2>");

@@ -188,6 +188,7 @@ pub fn index_page(rows: &[Row], rubric: &Rubric) -> String {
     h.push_str("<h2>Answers</h2><p class=\"noprint t\">Press a column's name to sort by it.</p><div class=\"wide\"><table id=\"rows\"><thead><tr>");
     for name in [
         "file",
+        "score",
         "length",
         "words",
         "wpm",
@@ -199,7 +200,6 @@ pub fn index_page(rows: &[Row], rubric: &Rubric) -> String {
         "fillers/min",
         "hedges/min",
         "flags",
-        "score",
     ] {
         let _ = write!(h, "<th><button type=\"button\">{name}</button></th>");
     }
@@ -207,9 +207,10 @@ pub fn index_page(rows: &[Row], rubric: &Rubric) -> String {
     for r in rows {
         let file = match (r.status, r.report.strip_suffix(".json")) {
             (Status::Ok, Some(stem)) => format!(
-                "<a href=\"{}.html\">{}</a>",
+                "<a href=\"{}.html\" title=\"{}\">{}</a>",
                 encode_path(std::path::Path::new(stem)),
-                escape(&r.path)
+                escape(&r.path),
+                escape(stem)
             ),
             _ => escape(&r.path),
         };
@@ -218,6 +219,10 @@ pub fn index_page(rows: &[Row], rubric: &Rubric) -> String {
             let _ = write!(h, " <span class=\"err\">{}</span>", escape(&r.error));
         }
         h.push_str("</td>");
+        h.push_str(&cell(
+            r.score.map(f64::from),
+            r.score.map(|s| s.to_string()).unwrap_or_default(),
+        ));
         h.push_str(&cell(
             r.duration_s,
             r.duration_s.map(clock).unwrap_or_default(),
@@ -241,10 +246,6 @@ pub fn index_page(rows: &[Row], rubric: &Rubric) -> String {
             "<td data-v=\"{0}\">{0}</td>",
             escape(&r.flags.replace(';', ", "))
         );
-        h.push_str(&cell(
-            r.score.map(f64::from),
-            r.score.map(|s| s.to_string()).unwrap_or_default(),
-        ));
         h.push_str("</tr>");
     }
     h.push_str("</tbody></table></div>");
@@ -284,7 +285,7 @@ mod tests {
         );
         let page = index_page(&[ok, bad], &Rubric::builtin());
         assert!(
-            page.contains("<a href=\"cohort/a%20%3C1%3E.wav.html\">cohort/a &lt;1&gt;.wav</a>"),
+            page.contains("<a href=\"cohort/a%20%3C1%3E.wav.html\" title=\"cohort/a &lt;1&gt;.wav\">cohort/a &lt;1&gt;.wav</a>"),
             "{page}"
         );
         assert!(page.contains("silent: nothing to transcribe"));
