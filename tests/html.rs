@@ -22,10 +22,12 @@ fn probe_tail(k: usize) -> String {
     format!(
         "<script>window.addEventListener('load',function(){{\
 var b=document.querySelectorAll('.sent button.s')[{k}];var a=document.getElementById('audio');\
+var segs0=document.querySelectorAll('rect.seg');var ks=segs0[segs0.length-1];var keyWant=null,keyNow=null;\
+if(ks&&a){{ks.focus();ks.dispatchEvent(new KeyboardEvent('keydown',{{key:'Enter',bubbles:true}}));keyWant=parseFloat(ks.getAttribute('data-t'));keyNow=a.currentTime;}}\
 var want=b?parseFloat(b.getAttribute('data-t')):null;if(b)b.click();\
 var segs=[].map.call(document.querySelectorAll('rect.seg'),function(r){{return {{x:parseFloat(r.getAttribute('x')),fill:r.getAttribute('fill'),phase:r.getAttribute('data-phase')}}}});\
 var res=performance.getEntriesByType('resource').map(function(e){{return e.name}});\
-document.title=JSON.stringify({{errs:__errs,want:want,now:a?a.currentTime:null,segs:segs,res:res,pwned:!!window.__pwned,\
+document.title=JSON.stringify({{errs:__errs,want:want,now:a?a.currentTime:null,keyWant:keyWant,keyNow:keyNow,focused:document.activeElement===ks,segs:segs,res:res,pwned:!!window.__pwned,\
 text:[].map.call(document.querySelectorAll('.sent'),function(s){{return s.textContent}})}});}});</script>"
     )
 }
@@ -163,6 +165,14 @@ fn a_recordings_page_seeks_to_a_clicked_sentence_in_chromium() {
         assert!(x > last, "segments in time order: {segs:?}");
         last = x;
     }
+    // From the keyboard: Enter on the last timeline segment plays from its start.
+    assert_eq!(seen["focused"], true, "a segment takes the focus: {seen}");
+    let (kw, kn) = (seen["keyWant"].as_f64(), seen["keyNow"].as_f64());
+    assert!(
+        kw.zip(kn)
+            .is_some_and(|(w, n)| (w - n).abs() < 0.02 && w > 0.0),
+        "Enter on a segment: {seen}"
+    );
     let start = sentences[2]["start"].as_f64().expect("start");
     let now = seen["now"].as_f64().expect("currentTime");
     assert!(
