@@ -25,6 +25,9 @@ pub enum EvalCommand {
         /// groups' answers in DIRS (so never on its own author's).
         #[arg(long, value_name = "FOLDS", num_args = 0..=1, default_missing_value = "5")]
         cv: Option<usize>,
+        /// With --cv: answers added to every fold's training and never scored.
+        #[arg(long, requires = "cv")]
+        train_also: Vec<PathBuf>,
         #[command(flatten)]
         encoder: super::EncoderArgs,
     },
@@ -83,6 +86,7 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             dirs,
             rubric,
             cv,
+            train_also,
             encoder,
         } => {
             let items = corpus::load_dirs(&dirs)?;
@@ -93,7 +97,10 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             )?;
             let (rubric, encoder) = (coach.rubric(), coach.sentence_encoder());
             let acc = match cv {
-                Some(folds) => train::cross_validated_accuracy(&items, rubric, encoder, folds)?,
+                Some(k) => {
+                    let extra = corpus::load_dirs(&train_also)?;
+                    train::cross_validated_accuracy(&items, &extra, rubric, encoder, k)?
+                }
                 None => corpus::phase_accuracy(&items, rubric, encoder),
             };
             print!("{}", corpus::markdown(&acc));

@@ -261,8 +261,11 @@ fn fit_head(
 /// Cross-validation by author: authors are dealt round-robin (in sorted order) into
 /// `folds` groups, and each group's answers are labelled by a model trained on every
 /// other group's. Returns, per author, the model that did not see them.
+/// `extra` answers join every fold's training set and are never held out (to measure
+/// what more training data does for the same held-out authors).
 pub fn cross_validate(
     answers: &[PreparedAnswer],
+    extra: &[PreparedAnswer],
     opts: &TrainOptions,
     folds: usize,
 ) -> Result<Vec<(String, std::sync::Arc<PhaseLabeller>)>, TrainError> {
@@ -273,8 +276,11 @@ pub fn cross_validate(
     let fold_of = |author: &str| authors.iter().position(|a| *a == author).unwrap_or(0) % folds;
     let mut out = Vec::new();
     for k in 0..folds {
-        let rest: Vec<&PreparedAnswer> =
-            answers.iter().filter(|a| fold_of(&a.author) != k).collect();
+        let rest: Vec<&PreparedAnswer> = answers
+            .iter()
+            .filter(|a| fold_of(&a.author) != k)
+            .chain(extra)
+            .collect();
         let held: Vec<&str> = authors
             .iter()
             .copied()
@@ -291,16 +297,19 @@ pub fn cross_validate(
 }
 
 /// Phase accuracy of `items` when each is labelled by a model trained on the other
-/// authors' answers (authors split into `folds` groups), so never on its own author's.
+/// authors' answers (authors split into `folds` groups), so never on its own author's;
+/// `extra` answers are added to every training set and not scored.
 pub fn cross_validated_accuracy(
     items: &[Item],
+    extra: &[Item],
     rubric: &Rubric,
     encoder: Option<&dyn SentenceEncoder>,
     folds: usize,
 ) -> Result<super::corpus::PhaseAccuracy, TrainError> {
     let opts = TrainOptions::default();
     let prepared = prepare(items, rubric, encoder, opts.spec);
-    let models = cross_validate(&prepared, &opts, folds)?;
+    let extra = prepare(extra, rubric, encoder, opts.spec);
+    let models = cross_validate(&prepared, &extra, &opts, folds)?;
     let model_of = |item: &Item| -> &crate::analysis::PhaseLabeller {
         models
             .iter()
