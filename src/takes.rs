@@ -67,6 +67,30 @@ pub fn save_scored(dir: &Path, scored: &crate::coach::Scored) -> Result<(), Take
     Ok(())
 }
 
+/// What `rehearse takes --html` wrote.
+#[derive(Debug)]
+pub struct PagesWritten {
+    pub progress: PathBuf,
+    pub takes: usize,
+    /// Takes left without a page, and why.
+    pub skipped: Vec<String>,
+}
+
+impl std::fmt::Display for PagesWritten {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "wrote {} ({} takes, each scored one with its page)",
+            self.progress.display(),
+            self.takes
+        )?;
+        for why in &self.skipped {
+            write!(f, "\n  no page: {why}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A summary line of a take for `rehearse takes`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TakeSummary {
@@ -177,29 +201,36 @@ impl TakeStore {
 
     /// `rehearse takes --html`: each scored take's page beside its audio
     /// (`report.html`, linking `audio.wav`; written when missing or older than the
-    /// report), and the progress page at `out`, linking them. Returns the takes listed.
+    /// report), and the progress page at `out`, linking them. A take whose report
+    /// cannot be read gets no page and is named in the result; the others go on.
     pub fn write_html(
         &self,
         out: &Path,
         rubric: &crate::analysis::Rubric,
-    ) -> Result<usize, TakesError> {
+    ) -> Result<PagesWritten, TakesError> {
         use crate::report::html::{Html, Recording, link, progress_page};
         let all = self.list()?;
         let mut links = Vec::with_capacity(all.len());
+        let mut skipped = Vec::new();
         for t in &all {
             let page = t.path.join(PAGE);
             let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
             if !t.unscored && modified(&page) < modified(&t.path.join(REPORT)) {
-                let html = Html {
-                    audio: Recording::Linked(AUDIO.into()),
-                }
-                .page(&self.report(t)?);
-                crate::fsutil::write_atomic(&page, html.as_bytes()).map_err(|source| {
-                    TakesError::Io {
-                        path: page.clone(),
-                        source,
+                match self.report(t) {
+                    Ok(report) => {
+                        let html = Html {
+                            audio: Recording::Linked(AUDIO.into()),
+                        }
+                        .page(&report);
+                        crate::fsutil::write_atomic(&page, html.as_bytes()).map_err(|source| {
+                            TakesError::Io {
+                                path: page.clone(),
+                                source,
+                            }
+                        })?;
                     }
-                })?;
+                    Err(e) => skipped.push(e.to_string()),
+                }
             }
             links.push(page.is_file().then(|| link(&page, Some(out))));
         }
@@ -208,7 +239,11 @@ impl TakeStore {
             path: out.to_path_buf(),
             source,
         })?;
-        Ok(all.len())
+        Ok(PagesWritten {
+            progress: out.to_path_buf(),
+            takes: all.len(),
+            skipped,
+        })
     }
 
     /// `rehearse takes compare A B`: what changed from take A to take B.
@@ -287,5 +322,70 @@ fn summarize(path: &Path) -> TakeSummary {
             .ok()
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
             .and_then(|d| d["kind"].as_str().map(str::to_string)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::text::transcript_from_text;
+    use crate::analysis::{InputInfo, InputKind, Rubric, Timing, analyze};
+
+    fn take(store: &TakeStore, id: &str, report: &str) -> PathBuf {
+        let dir = store.dir.join(id);
+        std::fs::create_dir_all(&dir).expect("take folder");
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 16_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(dir.join(AUDIO), spec).expect("wav");
+        for _ in 0..1600 {
+            w.write_sample(0i16).expect("sample");
+        }
+        w.finalize().expect("finalize");
+        std::fs::write(dir.join(REPORT), report).expect("report");
+        dir
+    }
+
+    #[test]
+    fn the_progress_page_goes_on_past_a_take_whose_report_is_unreadable() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let store = TakeStore::new(Some(tmp.path().to_path_buf()));
+        let t = transcript_from_text(
+            "I led the billing launch. I missed a currency bug and charged 140 customers twice. I refunded them that night. Since then I test every currency before a release.",
+            150.0,
+        );
+        let info = InputInfo {
+            path: "audio.wav".into(),
+            kind: InputKind::Audio,
+            timing: Timing::Estimated,
+            transcribed: None,
+        };
+        let report = analyze(&t, info, &Rubric::builtin()).report;
+        let good = take(
+            &store,
+            "20260101-090000",
+            &serde_json::to_string(&report).expect("json"),
+        );
+        let bad = take(
+            &store,
+            "20260102-090000",
+            r#"{"score": 50, "duration_s": 30}"#,
+        );
+        let out = tmp.path().join("progress.html");
+        let done = store.write_html(&out, &Rubric::builtin()).expect("written");
+        assert_eq!(done.takes, 2);
+        assert!(good.join(PAGE).is_file());
+        assert!(!bad.join(PAGE).exists());
+        assert_eq!(done.skipped.len(), 1, "{done}");
+        assert!(done.skipped[0].contains("20260102-090000"), "{done}");
+        let page = std::fs::read_to_string(&out).expect("progress page");
+        assert!(
+            page.contains("href=\"20260101-090000/report.html\""),
+            "links the good take's page"
+        );
+        assert!(!page.contains("20260102-090000/report.html"));
     }
 }

@@ -53,8 +53,7 @@ pub fn run(args: TakesArgs, style: TerminalStyle) -> Result<ExitCode> {
     match (args.command, args.html) {
         (None, true) => {
             let out = (args.output).unwrap_or_else(|| store.dir.join(takes::PROGRESS_PAGE));
-            let n = store.write_html(&out, &Rubric::builtin())?;
-            println!("wrote {} ({n} takes, each with its page)", out.display());
+            println!("{}", store.write_html(&out, &Rubric::builtin())?);
         }
         (None, false) => print!(
             "{}",
