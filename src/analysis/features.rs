@@ -63,7 +63,7 @@ pub fn ngrams(tokens: &[Token], spec: NgramSpec) -> SparseRow {
 
 /// FNV-1a over the words joined by a unit separator: stable across platforms and
 /// releases (the trained weights depend on it).
-fn bucket(words: &[&str], buckets: usize) -> u32 {
+pub(crate) fn bucket(words: &[&str], buckets: usize) -> u32 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for (i, w) in words.iter().enumerate() {
         if i > 0 {

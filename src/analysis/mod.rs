@@ -1,6 +1,7 @@
 //! The coach: from a plain transcript (words with times) to a report against the
 //! rubric. Knows nothing of audio or whisper.
 
+pub mod boundaries;
 pub mod checks;
 pub mod cue;
 pub mod features;
@@ -436,7 +437,7 @@ fn label_phases(
     encoder: Option<&dyn SentenceEncoder>,
     labeller: &PhaseLabeller,
 ) -> Labelled {
-    let spans = phase_units(tokens, measured);
+    let spans = labeller.units(tokens, measured);
     let units: Vec<&[Token]> = spans.iter().map(|s| &tokens[s.first..s.last]).collect();
     let texts: Vec<String> = units.iter().map(|u| raw_text(u)).collect();
     let vectors = encoder

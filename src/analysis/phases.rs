@@ -10,7 +10,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::boundaries::{BoundaryModel, MAX_PIECE_WORDS};
 use super::features::{DENSE_WITH_ENCODER, NgramSpec, UnitFeatures, unit_features};
+use super::phase_units;
+use super::sentences::{SentenceSpan, SplitOptions, split};
 use super::text::Token;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -135,6 +138,9 @@ pub struct PhaseLabeller {
     /// frequencies twice.
     pub log_prior: [f64; 5],
     pub prior_weight: f64,
+    /// Where run-ons start new units; without it (older model files) they are cut at
+    /// clause openers by rule.
+    pub boundaries: Option<BoundaryModel>,
     /// What the model was trained on (shown by `rehearse eval`).
     pub trained_on: String,
 }
@@ -148,6 +154,34 @@ impl PhaseLabeller {
                 .unwrap_or_else(|e| panic!("models/phase-labeller.safetensors: {e}"))
         });
         &MODEL
+    }
+
+    /// The units the answer is labelled in: sentences cut at full stops (and, from
+    /// speech, long pauses), run-ons cut where a new sentence starts.
+    pub fn units(&self, tokens: &[Token], measured: bool) -> Vec<SentenceSpan> {
+        let Some(model) = &self.boundaries else {
+            return phase_units(tokens, measured);
+        };
+        let sentences = split(
+            tokens,
+            SplitOptions {
+                use_pauses: measured,
+                soft_max_words: usize::MAX,
+                hard_max_words: usize::MAX,
+                ..SplitOptions::default()
+            },
+        );
+        // Punctuated sentences stay whole (the writer or Whisper chose the stop);
+        // run-ons, and sentences too long to be one step of a story, are cut.
+        let mut out = Vec::with_capacity(sentences.len());
+        for s in sentences {
+            if tokens[s.last - 1].sentence_end && s.last - s.first <= MAX_PIECE_WORDS {
+                out.push(s);
+            } else {
+                out.extend(model.split(tokens, vec![s]));
+            }
+        }
+        out
     }
 
     /// The features of every unit: n-grams always, vectors when given (one per unit).
@@ -245,6 +279,35 @@ impl PhaseLabeller {
             start: five("start")?,
             log_prior: five("log_prior")?,
             prior_weight: meta_f("prior_weight")?,
+            boundaries: match (
+                st.tensor("boundaries.weights"),
+                st.tensor("boundaries.bias"),
+            ) {
+                (Ok(w), Ok(b)) => {
+                    let floats = |t: &safetensors::tensor::TensorView| -> Vec<f32> {
+                        t.data()
+                            .chunks_exact(4)
+                            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                            .collect()
+                    };
+                    let (weights, bias) = (floats(&w), floats(&b));
+                    if w.dtype() != safetensors::Dtype::F32
+                        || b.dtype() != safetensors::Dtype::F32
+                        || weights.is_empty()
+                        || bias.len() != 1
+                        || !weights.iter().chain(&bias).all(|x| x.is_finite())
+                    {
+                        return Err(ModelError(
+                            "boundaries: expected finite f32 weights and one bias".into(),
+                        ));
+                    }
+                    Some(BoundaryModel {
+                        weights,
+                        bias: bias[0],
+                    })
+                }
+                _ => None,
+            },
             trained_on: meta.get("trained_on").cloned().unwrap_or_default(),
         };
         let finite = |xs: &[f32]| xs.iter().all(|x| x.is_finite());
@@ -298,6 +361,16 @@ impl PhaseLabeller {
         data.push(("transitions".into(), f64s(&t), vec![5, 5]));
         data.push(("start".into(), f64s(&self.start), vec![5]));
         data.push(("log_prior".into(), f64s(&self.log_prior), vec![5]));
+        if let Some(b) = &self.boundaries {
+            let bytes =
+                |xs: &[f32]| -> Vec<u8> { xs.iter().flat_map(|x| x.to_le_bytes()).collect() };
+            data.push((
+                "boundaries.weights".into(),
+                bytes(&b.weights),
+                vec![b.weights.len()],
+            ));
+            data.push(("boundaries.bias".into(), bytes(&[b.bias]), vec![1]));
+        }
         let views: Vec<(String, TensorView)> = data
             .iter()
             .map(|(n, d, shape)| {
@@ -433,6 +506,7 @@ mod tests {
             start: [uniform; 5],
             log_prior: [uniform; 5],
             prior_weight: 1.0,
+            boundaries: None,
             trained_on: "test".into(),
         }
     }

@@ -10,10 +10,11 @@ use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
 use super::corpus::Item;
+use crate::analysis::boundaries::{BoundaryModel, gap_features};
 use crate::analysis::features::{DENSE_WITH_ENCODER, NgramSpec, UnitFeatures, unit_features};
 use crate::analysis::phases::{Head, PhaseLabeller};
 use crate::analysis::text::{tokens_from_words, transcript_from_text};
-use crate::analysis::{Phase, Rubric, SentenceEncoder, encode_units, phase_units, raw_text};
+use crate::analysis::{Phase, Rubric, SentenceEncoder, encode_units, raw_text};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
@@ -65,17 +66,22 @@ pub struct PreparedAnswer {
 
 /// Cuts every answer into units as the analysis does and computes their features.
 pub fn prepare(
-    items: &[Item],
+    items: &[&Item],
     rubric: &Rubric,
     encoder: Option<&dyn SentenceEncoder>,
     spec: NgramSpec,
+    boundaries: Option<&BoundaryModel>,
 ) -> Vec<PreparedAnswer> {
+    let cutter = PhaseLabeller {
+        boundaries: boundaries.cloned(),
+        ..PhaseLabeller::builtin().clone()
+    };
     items
         .iter()
         .map(|item| {
             let t = transcript_from_text(&item.text(), rubric.targets.text_wpm);
             let tokens = tokens_from_words(&t.words);
-            let spans = phase_units(&tokens, false);
+            let spans = cutter.units(&tokens, false);
             let units: Vec<&[crate::analysis::text::Token]> =
                 spans.iter().map(|s| &tokens[s.first..s.last]).collect();
             let texts: Vec<String> = units.iter().map(|u| raw_text(u)).collect();
@@ -161,6 +167,7 @@ pub fn train(
         start: log_norm(start),
         log_prior: log_norm(count),
         prior_weight: opts.prior_weight,
+        boundaries: None,
         trained_on: trained_on.to_string(),
     })
 }
@@ -258,27 +265,118 @@ fn fit_head(
     })
 }
 
+/// Where each item's segments start: the token index of every segment but the first.
+fn segment_starts(item: &Item) -> Vec<usize> {
+    let mut at = 0;
+    let mut starts = Vec::new();
+    for (k, s) in item.sentences.iter().enumerate() {
+        if k > 0 {
+            starts.push(at);
+        }
+        at += crate::analysis::text::count_words(&s.text);
+    }
+    starts
+}
+
+/// Fits the boundary model on every gap inside the items' text that no full stop
+/// already ends: positive where the labelled answer starts a new segment.
+pub fn fit_boundaries(
+    items: &[&Item],
+    rubric: &Rubric,
+    opts: &TrainOptions,
+) -> Result<BoundaryModel, TrainError> {
+    let dev = Device::Cpu;
+    let buckets = opts.spec.buckets;
+    let (mut gap_of, mut bucket_of, mut target) = (Vec::new(), Vec::new(), Vec::new());
+    for item in items {
+        let t = transcript_from_text(&item.text(), rubric.targets.text_wpm);
+        let tokens = tokens_from_words(&t.words);
+        let starts = segment_starts(item);
+        for i in 1..tokens.len() {
+            if tokens[i - 1].sentence_end {
+                continue;
+            }
+            let gap = target.len() as u32;
+            for b in gap_features(&tokens, i, buckets) {
+                gap_of.push(gap);
+                bucket_of.push(b);
+            }
+            target.push(f32::from(u8::from(starts.binary_search(&i).is_ok())));
+        }
+    }
+    let n = target.len();
+    if n == 0 {
+        return Err(TrainError::Empty);
+    }
+    let nnz = gap_of.len();
+    let gap_of = Tensor::from_vec(gap_of, nnz, &dev)?;
+    let bucket_of = Tensor::from_vec(bucket_of, nnz, &dev)?;
+    let target = Tensor::from_vec(target, (n, 1), &dev)?;
+    let w = Var::zeros((buckets, 1), DType::F32, &dev)?;
+    let bias = Var::zeros(1, DType::F32, &dev)?;
+    let mut opt = AdamW::new(
+        vec![w.clone(), bias.clone()],
+        ParamsAdamW {
+            lr: opts.learning_rate,
+            weight_decay: 0.0,
+            ..Default::default()
+        },
+    )?;
+    let l2 = 1.0 / (2.0 * opts.c * n as f64);
+    let zeros = Tensor::zeros((n, 1), DType::F32, &dev)?;
+    for _ in 0..opts.steps {
+        let logits = zeros
+            .index_add(&gap_of, &w.as_tensor().index_select(&bucket_of, 0)?, 0)?
+            .broadcast_add(bias.as_tensor())?;
+        let fit = candle_nn::loss::binary_cross_entropy_with_logit(&logits, &target)?;
+        let loss = (fit + (w.as_tensor().sqr()?.sum_all()? * l2)?)?;
+        opt.backward_step(&loss)?;
+    }
+    Ok(BoundaryModel {
+        weights: w.as_tensor().flatten_all()?.to_vec1::<f32>()?,
+        bias: bias.as_tensor().to_vec1::<f32>()?[0],
+    })
+}
+
+/// The whole labeller (boundary model, heads and order model) trained on `items`.
+pub fn fit(
+    items: &[&Item],
+    rubric: &Rubric,
+    encoder: Option<&dyn SentenceEncoder>,
+    opts: &TrainOptions,
+    trained_on: &str,
+) -> Result<PhaseLabeller, TrainError> {
+    let boundaries = fit_boundaries(items, rubric, opts)?;
+    let prepared = prepare(items, rubric, encoder, opts.spec, Some(&boundaries));
+    let refs: Vec<&PreparedAnswer> = prepared.iter().collect();
+    let mut model = train(&refs, opts, trained_on)?;
+    model.boundaries = Some(boundaries);
+    Ok(model)
+}
+
 /// Cross-validation by author: authors are dealt round-robin (in sorted order) into
 /// `folds` groups, and each group's answers are labelled by a model trained on every
 /// other group's. Returns, per author, the model that did not see them.
 /// `extra` answers join every fold's training set and are never held out (to measure
 /// what more training data does for the same held-out authors).
 pub fn cross_validate(
-    answers: &[PreparedAnswer],
-    extra: &[PreparedAnswer],
+    items: &[Item],
+    extra: &[Item],
+    rubric: &Rubric,
+    encoder: Option<&dyn SentenceEncoder>,
     opts: &TrainOptions,
     folds: usize,
 ) -> Result<Vec<(String, std::sync::Arc<PhaseLabeller>)>, TrainError> {
-    let mut authors: Vec<&str> = answers.iter().map(|a| a.author.as_str()).collect();
+    let mut authors: Vec<&str> = items.iter().map(|a| a.author()).collect();
     authors.sort_unstable();
     authors.dedup();
     let folds = folds.clamp(2, authors.len().max(2));
     let fold_of = |author: &str| authors.iter().position(|a| *a == author).unwrap_or(0) % folds;
     let mut out = Vec::new();
     for k in 0..folds {
-        let rest: Vec<&PreparedAnswer> = answers
+        let rest: Vec<&Item> = items
             .iter()
-            .filter(|a| fold_of(&a.author) != k)
+            .filter(|a| fold_of(a.author()) != k)
             .chain(extra)
             .collect();
         let held: Vec<&str> = authors
@@ -286,8 +384,10 @@ pub fn cross_validate(
             .copied()
             .filter(|a| fold_of(a) == k)
             .collect();
-        let model = std::sync::Arc::new(train(
+        let model = std::sync::Arc::new(fit(
             &rest,
+            rubric,
+            encoder,
             opts,
             &format!("all but authors {}", held.join(", ")),
         )?);
@@ -307,9 +407,7 @@ pub fn cross_validated_accuracy(
     folds: usize,
 ) -> Result<super::corpus::PhaseAccuracy, TrainError> {
     let opts = TrainOptions::default();
-    let prepared = prepare(items, rubric, encoder, opts.spec);
-    let extra = prepare(extra, rubric, encoder, opts.spec);
-    let models = cross_validate(&prepared, &extra, &opts, folds)?;
+    let models = cross_validate(items, extra, rubric, encoder, &opts, folds)?;
     let model_of = |item: &Item| -> &crate::analysis::PhaseLabeller {
         models
             .iter()
@@ -328,9 +426,13 @@ pub fn train_model(
     encoder: &dyn SentenceEncoder,
     trained_on: &str,
 ) -> Result<(Vec<u8>, String), TrainError> {
-    let opts = TrainOptions::default();
-    let prepared = prepare(items, &Rubric::builtin(), Some(encoder), opts.spec);
-    let refs: Vec<_> = prepared.iter().collect();
-    let model = train(&refs, &opts, trained_on)?;
+    let refs: Vec<&Item> = items.iter().collect();
+    let model = fit(
+        &refs,
+        &Rubric::builtin(),
+        Some(encoder),
+        &TrainOptions::default(),
+        trained_on,
+    )?;
     Ok((model.to_bytes()?, model.trained_on.clone()))
 }
