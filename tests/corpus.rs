@@ -72,10 +72,10 @@ fn the_sealed_split_from_text_with_the_encoder() {
     assert_targets(
         "sealed split, text, with the encoder",
         &acc,
-        // Measured 0.868 / 0.074 / -0.002 (docs/accuracy.md).
+        // Measured 0.878 / 0.080 / -0.008 (docs/accuracy.md).
         Targets {
-            accuracy: 0.85,
-            share_error: 0.08,
+            accuracy: 0.86,
+            share_error: 0.09,
             heavy_bias: 0.05,
         },
     );
@@ -87,9 +87,9 @@ fn the_sealed_split_from_text_with_the_words_alone() {
     assert_targets(
         "sealed split, text, words alone",
         &acc,
-        // Measured 0.859 / 0.076 / -0.008.
+        // Measured 0.873 / 0.096 / -0.006.
         Targets {
-            accuracy: 0.84,
+            accuracy: 0.85,
             share_error: 0.11,
             heavy_bias: 0.06,
         },
@@ -145,7 +145,7 @@ fn the_sealed_split_from_speech() {
     assert_targets(
         "sealed split, speech",
         &acc,
-        // Measured on all 46 renderings: 0.848 / 0.092 / -0.011 (docs/accuracy.md); the
+        // Measured on all 46 renderings: 0.844 / 0.100 / +0.005 (docs/accuracy.md); the
         // 16 CI makes gave 0.860 / 0.098 / -0.005 with the model before authors y and z.
         Targets {
             accuracy: 0.83,
