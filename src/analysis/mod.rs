@@ -314,9 +314,10 @@ pub fn analyze_with(
 /// The shortest clause a run-on sentence is cut into for labelling.
 const RUN_ON_CLAUSE_WORDS: usize = 8;
 
-/// The units the phases are labelled on: sentences, cut at punctuation, and where
+/// The units the phases are labelled on by rule, for a model file without a learned
+/// boundary model ([`PhaseLabeller::units`]): sentences, cut at punctuation, and where
 /// timing is measured also at long pauses (speech recognisers punctuate unreliably);
-/// run-ons (no full stop) further cut into clauses.
+/// run-ons (no full stop) further cut into clauses at clause openers.
 pub fn phase_units(tokens: &[Token], measured: bool) -> Vec<SentenceSpan> {
     let sentences = split(
         tokens,

@@ -478,6 +478,38 @@ mod tests {
         );
     }
 
+    /// A Whisper-like run-on with no full stop is cut where its story moves on, and
+    /// each piece gets its phase: one unit for the whole would have been one phase.
+    #[test]
+    fn a_run_on_is_cut_into_its_phases() {
+        let text = "so i was the shift supervisor at a recycling depot and my job was to \
+            check the trade loads before they tipped and that friday there was a queue of \
+            lorries so i waved one through without looking and there were lithium batteries \
+            in the cardboard and it started a fire in the baler so i hit the emergency stop \
+            and got everyone out and we put it out with the extinguishers and since then i \
+            check every trade load myself no matter how long the queue is";
+        let m = PhaseLabeller::builtin();
+        assert!(m.boundaries.is_some(), "the built-in model cuts run-ons");
+        let t = tokens_from_words(&transcript_from_text(text, 150.0).words);
+        let spans = m.units(&t, false);
+        let opening = |s: &SentenceSpan| -> String {
+            t[s.first..s.first + 3]
+                .iter()
+                .map(|w| w.norm.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let openings: Vec<String> = spans.iter().map(opening).collect();
+        for expected in ["and my job", "so i hit", "and since then"] {
+            assert!(openings.iter().any(|o| o == expected), "{openings:?}");
+        }
+        let units: Vec<&[Token]> = spans.iter().map(|s| &t[s.first..s.last]).collect();
+        let phases = m.label(&units, None);
+        let mut distinct = phases.clone();
+        distinct.dedup();
+        assert_eq!(distinct, Phase::ALL.to_vec(), "{openings:?}");
+    }
+
     #[test]
     fn empty_input_has_no_phases() {
         assert!(label_with(PhaseLabeller::builtin(), "", None).is_empty());
