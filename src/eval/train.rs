@@ -38,6 +38,25 @@ pub struct TrainOptions {
     pub prior_weight: f64,
 }
 
+impl TrainOptions {
+    /// Full-batch AdamW at the set learning rate; the L2 penalty is in the loss.
+    fn optimiser(&self, vars: Vec<Var>) -> Result<AdamW, TrainError> {
+        Ok(AdamW::new(
+            vars,
+            ParamsAdamW {
+                lr: self.learning_rate,
+                weight_decay: 0.0,
+                ..Default::default()
+            },
+        )?)
+    }
+
+    /// The weight of |W|² in a loss averaged over `n` examples: 1 / (2·C·n).
+    fn l2(&self, n: usize) -> f64 {
+        1.0 / (2.0 * self.c * n as f64)
+    }
+}
+
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
@@ -221,15 +240,8 @@ fn fit_head(
     if dense > 0 {
         vars.push(w_dense.clone());
     }
-    let mut opt = AdamW::new(
-        vars,
-        ParamsAdamW {
-            lr: opts.learning_rate,
-            weight_decay: 0.0,
-            ..Default::default()
-        },
-    )?;
-    let l2 = 1.0 / (2.0 * opts.c * n as f64);
+    let mut opt = opts.optimiser(vars)?;
+    let l2 = opts.l2(n);
     let zeros = Tensor::zeros((n, 5), DType::F32, &dev)?;
     for _ in 0..opts.steps {
         let gathered = w_ngrams
@@ -314,15 +326,8 @@ pub fn fit_boundaries(
     let target = Tensor::from_vec(target, (n, 1), &dev)?;
     let w = Var::zeros((buckets, 1), DType::F32, &dev)?;
     let bias = Var::zeros(1, DType::F32, &dev)?;
-    let mut opt = AdamW::new(
-        vec![w.clone(), bias.clone()],
-        ParamsAdamW {
-            lr: opts.learning_rate,
-            weight_decay: 0.0,
-            ..Default::default()
-        },
-    )?;
-    let l2 = 1.0 / (2.0 * opts.c * n as f64);
+    let mut opt = opts.optimiser(vec![w.clone(), bias.clone()])?;
+    let l2 = opts.l2(n);
     let zeros = Tensor::zeros((n, 1), DType::F32, &dev)?;
     for _ in 0..opts.steps {
         let logits = zeros
