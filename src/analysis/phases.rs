@@ -159,29 +159,7 @@ impl PhaseLabeller {
     /// The units the answer is labelled in: sentences cut at full stops (and, from
     /// speech, long pauses), run-ons cut where a new sentence starts.
     pub fn units(&self, tokens: &[Token], measured: bool) -> Vec<SentenceSpan> {
-        let Some(model) = &self.boundaries else {
-            return phase_units(tokens, measured);
-        };
-        let sentences = split(
-            tokens,
-            SplitOptions {
-                use_pauses: measured,
-                soft_max_words: usize::MAX,
-                hard_max_words: usize::MAX,
-                ..SplitOptions::default()
-            },
-        );
-        // Punctuated sentences stay whole (the writer or Whisper chose the stop);
-        // run-ons, and sentences too long to be one step of a story, are cut.
-        let mut out = Vec::with_capacity(sentences.len());
-        for s in sentences {
-            if tokens[s.last - 1].sentence_end && s.last - s.first <= MAX_PIECE_WORDS {
-                out.push(s);
-            } else {
-                out.extend(model.split(tokens, vec![s]));
-            }
-        }
-        out
+        units_cut_by(self.boundaries.as_ref(), tokens, measured)
     }
 
     /// The features of every unit: n-grams always, vectors when given (one per unit).
@@ -390,6 +368,38 @@ impl PhaseLabeller {
         .collect();
         safetensors::serialize(views, Some(meta)).map_err(|e| ModelError(e.to_string()))
     }
+}
+
+/// [`PhaseLabeller::units`] for a boundary model of its own (training cuts with the
+/// model it is fitting); without one, run-ons are cut at clause openers by rule.
+pub fn units_cut_by(
+    boundaries: Option<&BoundaryModel>,
+    tokens: &[Token],
+    measured: bool,
+) -> Vec<SentenceSpan> {
+    let Some(model) = boundaries else {
+        return phase_units(tokens, measured);
+    };
+    let sentences = split(
+        tokens,
+        SplitOptions {
+            use_pauses: measured,
+            soft_max_words: usize::MAX,
+            hard_max_words: usize::MAX,
+            ..SplitOptions::default()
+        },
+    );
+    // Punctuated sentences stay whole (the writer or Whisper chose the stop);
+    // run-ons, and sentences too long to be one step of a story, are cut.
+    let mut out = Vec::with_capacity(sentences.len());
+    for s in sentences {
+        if tokens[s.last - 1].sentence_end && s.last - s.first <= MAX_PIECE_WORDS {
+            out.push(s);
+        } else {
+            out.extend(model.split(tokens, vec![s]));
+        }
+    }
+    out
 }
 
 fn log_sum_exp(xs: &[f64; 5]) -> f64 {

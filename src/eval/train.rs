@@ -12,7 +12,7 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use super::corpus::Item;
 use crate::analysis::boundaries::{BoundaryModel, gap_features};
 use crate::analysis::features::{DENSE_WITH_ENCODER, NgramSpec, UnitFeatures, unit_features};
-use crate::analysis::phases::{Head, PhaseLabeller};
+use crate::analysis::phases::{Head, PhaseLabeller, units_cut_by};
 use crate::analysis::text::{tokens_from_words, transcript_from_text};
 use crate::analysis::{Phase, Rubric, SentenceEncoder, encode_units, raw_text};
 
@@ -91,16 +91,12 @@ pub fn prepare(
     spec: NgramSpec,
     boundaries: Option<&BoundaryModel>,
 ) -> Vec<PreparedAnswer> {
-    let cutter = PhaseLabeller {
-        boundaries: boundaries.cloned(),
-        ..PhaseLabeller::builtin().clone()
-    };
     items
         .iter()
         .map(|item| {
             let t = transcript_from_text(&item.text(), rubric.targets.text_wpm);
             let tokens = tokens_from_words(&t.words);
-            let spans = cutter.units(&tokens, false);
+            let spans = units_cut_by(boundaries, &tokens, false);
             let units: Vec<&[crate::analysis::text::Token]> =
                 spans.iter().map(|s| &tokens[s.first..s.last]).collect();
             let texts: Vec<String> = units.iter().map(|u| raw_text(u)).collect();
