@@ -136,6 +136,14 @@ fn the_sealed_split_from_speech() {
             &rubric,
             Some(encoder),
         );
+        // The labelled share is counted as the report counts its own: in spoken time.
+        let own = corpus::spoken_failure_share(&a.tokens, &a.token_phase);
+        assert!(
+            (own - a.report.failure_share).abs() < 1e-9,
+            "{}: {own} against the report's {}",
+            item.id,
+            a.report.failure_share
+        );
         scores.push(corpus::speech_item_score(item, &a, &mut confusion));
     }
     let acc = corpus::PhaseAccuracy {

@@ -475,8 +475,13 @@ pub fn load_second_labels(dir: &Path) -> Result<Vec<SecondLabels>, CorpusError> 
 /// How the coach labelled a spoken rendering of `item`: the recognised words are
 /// aligned with the labelled ones (Levenshtein over normalised words), and each
 /// labelled word takes the phase of the recognised word it aligns with; a word the
-/// recogniser dropped takes the phase of the last recognised word before it. The
-/// failure share predicted is the report's own (in spoken time).
+/// recogniser dropped takes the phase of the last recognised word before it.
+///
+/// Both failure shares are in spoken time, as the report gives it for a recording
+/// (domain.md): the predicted one is the report's own, the labelled one is the same
+/// sum over the recognised words with each word's labelled phase (that of the
+/// labelled word it aligns with). A share in words against one in seconds would
+/// count the speaker's pace as the labeller's error.
 pub fn speech_item_score(
     item: &Item,
     analysis: &Analysis,
@@ -492,14 +497,16 @@ pub fn speech_item_score(
                 .map(move |w| (w, p))
         })
         .collect();
-    let heard: Vec<(String, Phase)> = analysis
+    // Per recognised word: its text, the coach's phase and the token it came from.
+    let heard: Vec<(String, Phase, usize)> = analysis
         .tokens
         .iter()
         .zip(&analysis.token_phase)
-        .flat_map(|(t, p)| {
+        .enumerate()
+        .flat_map(|(k, (t, p))| {
             super::normalize_words(&t.text)
                 .into_iter()
-                .map(move |w| (w, *p))
+                .map(move |w| (w, *p, k))
         })
         .collect();
     let aligned = super::align(
@@ -508,13 +515,24 @@ pub fn speech_item_score(
     );
     let mut last = heard.first().map(|h| h.1).unwrap_or(Phase::Situation);
     let mut correct = 0;
+    let mut token_gold: Vec<Option<Phase>> = vec![None; analysis.tokens.len()];
     for (g, h) in gold.iter().zip(&aligned) {
         if let Some(h) = h {
             last = heard[*h].1;
+            token_gold[heard[*h].2].get_or_insert(g.1);
         }
         correct += usize::from(g.1 == last);
         confusion[g.1.index()][last.index()] += 1;
     }
+    // A recognised word aligned with no labelled word keeps the phase before it.
+    let mut carried = gold.first().map(|g| g.1).unwrap_or(Phase::Situation);
+    let token_gold: Vec<Phase> = token_gold
+        .into_iter()
+        .map(|p| {
+            carried = p.unwrap_or(carried);
+            carried
+        })
+        .collect();
     ItemScore {
         id: item.id.clone(),
         author: item.author().to_string(),
@@ -522,9 +540,21 @@ pub fn speech_item_score(
         style: item.style.clone(),
         words: gold.len(),
         correct,
-        failure_share_labeled: item.failure_share(),
+        failure_share_labeled: spoken_failure_share(&analysis.tokens, &token_gold),
         failure_share_predicted: analysis.report.failure_share,
     }
+}
+
+/// The failure share in spoken time of `tokens` labelled `phases`: each word owns the
+/// time until the next one starts, as each sentence does in the report.
+pub fn spoken_failure_share(tokens: &[crate::analysis::text::Token], phases: &[Phase]) -> f64 {
+    let mut seconds = [0f64; 5];
+    for (k, (t, p)) in tokens.iter().zip(phases).enumerate() {
+        let until = tokens.get(k + 1).map_or(t.end, |n| n.start);
+        seconds[p.index()] += (until - t.start).max(0.0);
+    }
+    let frl = seconds[2] + seconds[3] + seconds[4];
+    if frl > 0.0 { seconds[2] / frl } else { 0.0 }
 }
 
 /// Phase accuracy from speech: each item's rendering `audio/<id>.wav` is scored by the
