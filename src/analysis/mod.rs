@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::transcript::Transcript;
 use lexicon::{Lexicons, Match};
-pub use phases::{EncodeError, Phase, PhaseLabeller, SentenceEncoder};
+pub use phases::{EncodeError, Phase, PhaseLabeller, SentenceEncoder, failure_share};
 pub use rubric::Rubric;
 use sentences::{SentenceSpan, SplitOptions, split};
 use text::{Token, tokens_from_words};
@@ -521,9 +521,7 @@ fn story_shape(
         let share = share_of(phases.get(p));
         phases.get_mut(p).share = share;
     }
-    let f = phases.failure.share;
-    let frl = f + phases.response.share + phases.learning.share;
-    let failure_share = if frl > 0.0 { f / frl } else { 0.0 };
+    let failure_share = failure_share(Phase::ALL.map(|p| phases.get(p).share));
     let star = rubric::Star {
         S: phases.situation.share,
         T: phases.task.share,

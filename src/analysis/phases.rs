@@ -64,6 +64,15 @@ impl Phase {
     }
 }
 
+/// The failure share of an answer from its amount per phase (words, or seconds when
+/// timing is measured), indexed by [`Phase::index`]: failure / (failure + response +
+/// learning), the product's headline number (domain.md); 0 when none of the three.
+pub fn failure_share(amount: [f64; 5]) -> f64 {
+    let [_, _, failure, response, learning] = amount;
+    let told = failure + response + learning;
+    if told > 0.0 { failure / told } else { 0.0 }
+}
+
 /// Turns sentences into unit-length vectors whose dot product measures how close
 /// their meanings are.
 pub trait SentenceEncoder {
@@ -518,6 +527,14 @@ mod tests {
         let mut distinct = phases.clone();
         distinct.dedup();
         assert_eq!(distinct, Phase::ALL.to_vec(), "{openings:?}");
+    }
+
+    /// Situation and task do not count; an answer with no failure, response or
+    /// learning has no share rather than a division by zero.
+    #[test]
+    fn the_failure_share_is_failure_over_what_follows_it() {
+        assert_eq!(failure_share([9.0, 9.0, 1.0, 1.0, 2.0]), 0.25);
+        assert_eq!(failure_share([5.0, 1.0, 0.0, 0.0, 0.0]), 0.0);
     }
 
     #[test]

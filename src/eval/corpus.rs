@@ -112,16 +112,11 @@ impl Item {
 
     /// Labeled failure share in words.
     pub fn failure_share(&self) -> f64 {
-        let mut words = [0usize; 5];
+        let mut words = [0f64; 5];
         for p in self.word_phases().into_iter().flatten() {
-            words[p.index()] += 1;
+            words[p.index()] += 1.0;
         }
-        let frl = words[2] + words[3] + words[4];
-        if frl == 0 {
-            0.0
-        } else {
-            words[2] as f64 / frl as f64
-        }
+        crate::analysis::failure_share(words)
     }
 }
 
@@ -553,8 +548,7 @@ pub fn spoken_failure_share(tokens: &[crate::analysis::text::Token], phases: &[P
         let until = tokens.get(k + 1).map_or(t.end, |n| n.start);
         seconds[p.index()] += (until - t.start).max(0.0);
     }
-    let frl = seconds[2] + seconds[3] + seconds[4];
-    if frl > 0.0 { seconds[2] / frl } else { 0.0 }
+    crate::analysis::failure_share(seconds)
 }
 
 /// Phase accuracy from speech: each item's rendering `audio/<id>.wav` is scored by the
