@@ -1,4 +1,6 @@
-//! Analysis speed: a 500-word answer must be analysed in under 5 ms (BENCHMARKS.md).
+//! Analysis speed (BENCHMARKS.md): a 500-word answer (about 3 minutes spoken) must be
+//! analysed in under 5 ms from the words alone, and within 200 ms on one core with the
+//! sentence encoder.
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -41,21 +43,20 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(analyze(black_box(&transcript), input.clone(), &rubric)))
     });
 
-    // With the sentence encoder (when installed): the distilled token table encodes the
-    // answer's sentences; the rubric's 45 examples are cached after the first call.
+    // With the sentence encoder (when installed): its first layer encodes every
+    // sentence of the answer, afresh each time (issue 12: within 200 ms on one core).
     let store = rehearse::models::ModelStore::discover();
-    if rehearse::embed::StaticEncoder::needs_build(&store) {
+    let Ok(encoder) = rehearse::embed::MiniLm::from_store(&store, rehearse::embed::Depth::PHASES)
+    else {
         eprintln!("sentence encoder not installed: skipping its benchmark (scripts/setup)");
-        return;
-    }
-    let Ok(encoder) = rehearse::embed::StaticEncoder::from_store(&store, &mut |_, _| {}) else {
-        eprintln!("sentence encoder does not load: skipping its benchmark");
         return;
     };
     let enc: &dyn SentenceEncoder = &encoder;
     let mut group = c.benchmark_group("with encoder");
+    group.sample_size(20);
     group.bench_function("analyze 500 words", |b| {
         b.iter(|| {
+            encoder.clear_cache();
             black_box(analyze_with(
                 black_box(&transcript),
                 input.clone(),

@@ -12,7 +12,7 @@ fn main() {
     let rubric = Rubric::builtin();
     // With the sentence encoder when it is installed (as `rehearse eval corpus`).
     let store = rehearse::models::ModelStore::discover();
-    let encoder = rehearse::embed::StaticEncoder::from_store(&store, &mut |_, _| {}).ok();
+    let encoder = rehearse::embed::MiniLm::from_store(&store, rehearse::embed::Depth::PHASES).ok();
     let encoder = encoder
         .as_ref()
         .map(|e| e as &dyn rehearse::analysis::SentenceEncoder);

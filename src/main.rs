@@ -3,7 +3,20 @@
 mod cli;
 
 fn main() -> std::process::ExitCode {
+    encode_sentences_on_one_thread();
     cli::main(return_big_buffers_to_the_system)
+}
+
+/// The sentence encoder's matrices are small (one sentence of 384-wide vectors): on
+/// two idle cores candle's worker threads encoded a 3-minute answer no faster than
+/// one thread, and on one busy core they took 40% longer, waiting for each other
+/// (BENCHMARKS.md). A `CANDLE_NUM_THREADS` the user set wins.
+fn encode_sentences_on_one_thread() {
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        // SAFETY: the first thing main does, before any thread exists, so nothing can
+        // read the environment while it changes.
+        unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
+    }
 }
 
 /// Called by the CLI before it starts any thread, for every command but the

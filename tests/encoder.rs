@@ -1,10 +1,10 @@
-//! The sentence encoder: all-MiniLM-L6-v2 through candle, and the token table
-//! distilled from it that the coach encodes with, on the installed model.
+//! The sentence encoder: all-MiniLM-L6-v2 through candle, whole and cut to the first
+//! layer that the coach encodes with, on the installed model.
 
 mod common;
 
 use rehearse::analysis::SentenceEncoder;
-use rehearse::embed::{EncoderError, MiniLm};
+use rehearse::embed::{Depth, EncoderError, MiniLm};
 
 fn cos(a: &[f32], b: &[f32]) -> f64 {
     a.iter()
@@ -38,21 +38,60 @@ fn similarities_match_an_independent_implementation() {
 }
 
 /// Sentences are padded to the longest of their batch; the padding must not change
-/// a sentence's vector.
+/// a sentence's vector, at either depth.
 #[test]
 fn a_sentence_gets_the_same_vector_alone_or_in_a_batch() {
-    let Some(enc) = common::minilm() else { return };
-    let short = "I missed the deadline.";
-    let alone = MiniLm::from_store(&rehearse::models::ModelStore::discover())
-        .expect("loads")
-        .encode(&[short])
+    let store = rehearse::models::ModelStore::discover();
+    for (enc, depth) in [
+        (common::minilm(), Depth::Full),
+        (common::encoder(), Depth::PHASES),
+    ] {
+        let Some(enc) = enc else { return };
+        let short = "I missed the deadline.";
+        let alone = MiniLm::from_store(&store, depth)
+            .expect("loads")
+            .encode(&[short])
+            .expect("encodes");
+        let long = "The quarterly numbers were wrong because the spreadsheet had pulled last year's figures from the archive instead of the live system, and nobody noticed for three weeks.";
+        let batched = enc.encode(&[long, short, "Okay."]).expect("encodes");
+        assert!(
+            cos(&alone[0], &batched[1]) > 0.9999,
+            "{depth:?}: padding leaked into the vector"
+        );
+    }
+}
+
+/// The coach's encoder reads each token in its sentence: the same words in another
+/// order give another vector (a mean of context-free token vectors would not), and it
+/// is not the whole model's vector either.
+#[test]
+fn the_first_layer_reads_words_in_context() {
+    let (Some(first), Some(full)) = (common::encoder(), common::minilm()) else {
+        return;
+    };
+    let v = first
+        .encode(&[
+            "I blamed the team, not myself.",
+            "I blamed myself, not the team.",
+        ])
         .expect("encodes");
-    let long = "The quarterly numbers were wrong because the spreadsheet had pulled last year's figures from the archive instead of the live system, and nobody noticed for three weeks.";
-    let batched = enc.encode(&[long, short, "Okay."]).expect("encodes");
+    assert!((cos(&v[0], &v[0]) - 1.0).abs() < 1e-5, "unit length");
+    assert!(cos(&v[0], &v[1]) < 0.9999, "word order changed nothing");
+    let whole = full
+        .encode(&["I blamed the team, not myself."])
+        .expect("encodes");
     assert!(
-        cos(&alone[0], &batched[1]) > 0.9999,
-        "padding leaked into the vector"
+        cos(&v[0], &whole[0]) < 0.99,
+        "the first layer is the whole model"
     );
+}
+
+#[test]
+fn asking_for_more_layers_than_the_model_has_is_an_error() {
+    let Some(_) = common::encoder() else { return };
+    let store = rehearse::models::ModelStore::discover();
+    let err = MiniLm::from_store(&store, Depth::Layers(7)).expect_err("only 6 layers");
+    assert!(err.to_string().contains("7 layers of 6"), "{err}");
 }
 
 #[test]
@@ -68,12 +107,12 @@ fn very_long_and_empty_inputs_encode() {
 fn a_damaged_encoder_folder_is_named_with_the_fix() {
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(dir.path().join("config.json"), "{not json").expect("write");
-    let err = MiniLm::load(dir.path()).expect_err("must fail");
+    let err = MiniLm::load(dir.path(), Depth::PHASES).expect_err("must fail");
     assert!(matches!(err, EncoderError::Load { .. }), "{err}");
     assert!(err.to_string().contains("config.json"), "{err}");
 
     let store = rehearse::models::ModelStore::with_dir(dir.path());
-    let err = MiniLm::from_store(&store).expect_err("not installed");
+    let err = MiniLm::from_store(&store, Depth::PHASES).expect_err("not installed");
     assert!(
         err.to_string()
             .contains("rehearse model download all-minilm-l6-v2"),
@@ -81,7 +120,7 @@ fn a_damaged_encoder_folder_is_named_with_the_fix() {
     );
     std::fs::create_dir_all(store.encoder_dir()).expect("mkdir");
     std::fs::write(store.encoder_dir().join("config.json"), "{}").expect("write");
-    let err = MiniLm::from_store(&store).expect_err("damaged");
+    let err = MiniLm::from_store(&store, Depth::PHASES).expect_err("damaged");
     assert!(err.to_string().contains("damaged"), "{err}");
 }
 
@@ -135,23 +174,4 @@ proptest::proptest! {
             proptest::prop_assert!((0.0..=1.0).contains(&r.failure_share));
         }
     }
-}
-
-/// The table holds the model's vector of each token on its own, so a one-token
-/// sentence gets (to f16 precision) the vector the transformer gives it.
-#[test]
-fn the_distilled_table_agrees_with_the_model_on_single_tokens() {
-    let (Some(model), Some(table)) = (common::minilm(), common::encoder()) else {
-        return;
-    };
-    let words = ["deadline", "learned", "manager", "apologized", "since"];
-    let full = model.encode(&words).expect("encodes");
-    let fast = table.encode(&words).expect("encodes");
-    for (w, (a, b)) in words.iter().zip(full.iter().zip(&fast)) {
-        assert!(cos(a, b) > 0.999, "{w}: {}", cos(a, b));
-    }
-    // A sentence is the normalised mean of its tokens.
-    let s = table.encode(&["deadline manager"]).expect("encodes");
-    let mean: Vec<f32> = fast[0].iter().zip(&fast[2]).map(|(x, y)| x + y).collect();
-    assert!(cos(&s[0], &mean) / cos(&mean, &mean).sqrt() > 0.999);
 }

@@ -1089,7 +1089,7 @@ fn the_star_drill_measures_each_part_within_3_s_of_the_truth() {
     };
     let Some(_) = common::engine() else { return };
     let store = rehearse::models::ModelStore::discover();
-    let encoder = rehearse::embed::StaticEncoder::from_store(&store, &mut |_, _| {})
+    let encoder = rehearse::embed::MiniLm::from_store(&store, rehearse::embed::Depth::PHASES)
         .ok()
         .map(std::sync::Arc::new);
     assert!(

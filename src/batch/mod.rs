@@ -219,7 +219,7 @@ fn settings_key(coach: &Coach, cfg: &BatchConfig) -> Result<String, BatchError> 
     h.update(serde_json::to_vec(coach.rubric()).unwrap_or_default());
     h.update(crate::analysis::phases::BUILTIN_MODEL);
     h.update(if coach.encoder().is_some() {
-        "encoder=all-minilm-l6-v2-static"
+        "encoder=all-minilm-l6-v2-layer1"
     } else {
         "encoder=none"
     });

@@ -133,7 +133,7 @@ pub struct EncoderArgs {
 }
 
 /// The sentence encoder, unless `--no-encoder` (see `ui::progress::encoder`).
-pub fn load_encoder(args: &EncoderArgs) -> Option<std::sync::Arc<rehearse::embed::StaticEncoder>> {
+pub fn load_encoder(args: &EncoderArgs) -> Option<std::sync::Arc<rehearse::embed::MiniLm>> {
     (!args.no_encoder)
         .then(rehearse::ui::progress::encoder)
         .flatten()

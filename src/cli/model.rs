@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Subcommand;
 
+use rehearse::embed::{Depth, MiniLm};
 use rehearse::models::{ImportTarget, InstallError, ModelStore};
 
 #[derive(Subcommand, Debug)]
@@ -92,7 +93,9 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
         ModelCommand::Download { name, base_url } => {
             let (line, encoder) = rehearse::ui::progress::download(&store, &name, base_url)?;
             if encoder {
-                rehearse::ui::progress::load_encoder(&store)?;
+                // Installed means loadable: a file that passed its checksum but does not
+                // load is reported now, not at the first score.
+                MiniLm::from_store(&store, Depth::PHASES)?;
             }
             println!("{line}");
             Ok(ExitCode::SUCCESS)
@@ -104,7 +107,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
                 return Err(InstallError::EncoderFolders.into());
             };
             let installed = store.import_encoder(dir)?;
-            rehearse::ui::progress::load_encoder(&store)?;
+            MiniLm::from_store(&store, Depth::PHASES)?;
             println!(
                 "installed {} (checksums verified) in {}",
                 store.manifest.encoder.name,

@@ -12,7 +12,7 @@ use crate::analysis::{
     Analysis, InputInfo, InputKind, Rubric, SentenceEncoder, Timing, analyze, analyze_with,
 };
 use crate::config::RecogniserSettings;
-use crate::embed::StaticEncoder;
+use crate::embed::MiniLm;
 use crate::transcribe::stream::{LONG_FILE_S, transcribe_file_in_pieces};
 use crate::transcribe::{LoadError, Recogniser};
 use crate::transcript::Transcript;
@@ -86,7 +86,7 @@ pub struct Scored {
 /// (or needs) a model.
 pub struct Coach {
     rubric: Rubric,
-    encoder: Option<Arc<StaticEncoder>>,
+    encoder: Option<Arc<MiniLm>>,
     settings: RecogniserSettings,
     recogniser: OnceLock<Recogniser>,
 }
@@ -94,7 +94,7 @@ pub struct Coach {
 impl Coach {
     pub fn new(
         rubric: Rubric,
-        encoder: Option<Arc<StaticEncoder>>,
+        encoder: Option<Arc<MiniLm>>,
         settings: RecogniserSettings,
     ) -> Coach {
         Coach {
@@ -108,7 +108,7 @@ impl Coach {
     /// A coach with the rubric of `rubric_file` (the built-in one when `None`).
     pub fn with_rubric(
         rubric_file: Option<&Path>,
-        encoder: Option<Arc<StaticEncoder>>,
+        encoder: Option<Arc<MiniLm>>,
         settings: RecogniserSettings,
     ) -> Result<Coach, crate::analysis::rubric::RubricError> {
         Ok(Coach::new(Rubric::load(rubric_file)?, encoder, settings))
@@ -123,7 +123,7 @@ impl Coach {
         self.encoder.as_deref().map(|e| e as &dyn SentenceEncoder)
     }
 
-    pub fn encoder(&self) -> Option<&StaticEncoder> {
+    pub fn encoder(&self) -> Option<&MiniLm> {
         self.encoder.as_deref()
     }
 

@@ -112,7 +112,7 @@ impl ModelStore {
     }
 
     /// Downloads the sentence encoder's files (pinned revision, SHA-256 checked);
-    /// files already there and intact are kept. The token table is built by the caller.
+    /// files already there and intact are kept.
     pub fn download_encoder(
         &self,
         base_url: Option<String>,

@@ -262,7 +262,7 @@ fn byte_bar(len: u64) -> ProgressBar {
 
 /// `rehearse model download NAME`: the model or the sentence encoder fetched with a
 /// progress bar and verified. Returns what to tell the user, and whether NAME was the
-/// encoder (which the caller then loads once, building its token table).
+/// encoder (which the caller then loads once, to check that it does).
 pub fn download(
     store: &crate::models::ModelStore,
     name: &str,
@@ -296,41 +296,12 @@ pub fn download(
     Ok((line, encoder))
 }
 
-/// Loads the store's sentence encoder, building its token table first (said on
-/// stderr, with a progress bar) when it has not been built yet.
-pub fn load_encoder(
-    store: &crate::models::ModelStore,
-) -> Result<crate::embed::StaticEncoder, crate::embed::EncoderError> {
-    use crate::embed::StaticEncoder;
-    let building = StaticEncoder::needs_build(store)
-        && !matches!(
-            store.encoder_state(false),
-            crate::models::InstallState::Missing
-        );
-    if building {
-        eprintln!(
-            "building the sentence encoder's token table in {} (once; about a minute)",
-            store.encoder_dir().display()
-        );
-    }
-    let bar = indicatif::ProgressBar::new(0);
-    if !(building && interactive()) {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    let enc = StaticEncoder::from_store(store, &mut |done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    });
-    bar.finish_and_clear();
-    enc
-}
-
 /// The installed sentence encoder. When it is not installed (or damaged), says so on
 /// stderr with the fix, and the phases are labelled from the words alone.
-pub fn encoder() -> Option<std::sync::Arc<crate::embed::StaticEncoder>> {
+pub fn encoder() -> Option<std::sync::Arc<crate::embed::MiniLm>> {
     let store = crate::models::ModelStore::discover();
     let started = std::time::Instant::now();
-    match load_encoder(&store) {
+    match crate::embed::MiniLm::from_store(&store, crate::embed::Depth::PHASES) {
         Ok(enc) => {
             log::info!(
                 "sentence encoder loaded in {:.2} s",

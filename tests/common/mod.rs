@@ -65,35 +65,30 @@ pub fn opts() -> DecodeOptions {
     }
 }
 
-static MINILM: LazyLock<Option<rehearse::embed::MiniLm>> = LazyLock::new(|| {
+/// all-MiniLM-L6-v2 at `depth`, loaded (when installed) and panicking when it is
+/// installed but does not load.
+fn load_minilm(depth: rehearse::embed::Depth) -> Option<rehearse::embed::MiniLm> {
     let store = ModelStore::discover();
     need(&store.encoder_dir().join("model.safetensors"))?;
     Some(
-        rehearse::embed::MiniLm::from_store(&store)
+        rehearse::embed::MiniLm::from_store(&store, depth)
             .unwrap_or_else(|e| panic!("loading the sentence encoder: {e}")),
     )
-});
+}
 
-/// The transformer the encoder's table is distilled from, loaded once per test binary.
+static MINILM: LazyLock<Option<rehearse::embed::MiniLm>> =
+    LazyLock::new(|| load_minilm(rehearse::embed::Depth::Full));
+
+/// The whole transformer (all six layers), loaded once per test binary.
 pub fn minilm() -> Option<&'static rehearse::embed::MiniLm> {
     MINILM.as_ref()
 }
 
-static ENCODER: LazyLock<Option<rehearse::embed::StaticEncoder>> = LazyLock::new(|| {
-    let store = ModelStore::discover();
-    need(
-        &store
-            .encoder_dir()
-            .join(rehearse::embed::StaticEncoder::TABLE),
-    )?;
-    Some(
-        rehearse::embed::StaticEncoder::from_store(&store, &mut |_, _| {})
-            .unwrap_or_else(|e| panic!("loading the sentence encoder: {e}")),
-    )
-});
+static ENCODER: LazyLock<Option<rehearse::embed::MiniLm>> =
+    LazyLock::new(|| load_minilm(rehearse::embed::Depth::PHASES));
 
-/// The sentence encoder the coach uses (the distilled table), loaded once per test binary.
-pub fn encoder() -> Option<&'static rehearse::embed::StaticEncoder> {
+/// The sentence encoder the coach uses (its first layer), loaded once per test binary.
+pub fn encoder() -> Option<&'static rehearse::embed::MiniLm> {
     ENCODER.as_ref()
 }
 
