@@ -519,7 +519,9 @@ mod tests {
                 .join(" ")
         };
         let openings: Vec<String> = spans.iter().map(opening).collect();
-        for expected in ["and my job", "so i hit", "and since then"] {
+        // Where the failure ends and the response starts is the model's call (it has
+        // moved between retrainings); the task and the lesson start unmistakably.
+        for expected in ["and my job", "and since then"] {
             assert!(openings.iter().any(|o| o == expected), "{openings:?}");
         }
         let units: Vec<&[Token]> = spans.iter().map(|s| &t[s.first..s.last]).collect();

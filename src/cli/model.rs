@@ -93,9 +93,7 @@ pub fn run(cmd: ModelCommand) -> Result<ExitCode> {
         ModelCommand::Download { name, base_url } => {
             let (line, encoder) = rehearse::ui::progress::download(&store, &name, base_url)?;
             if encoder {
-                // Installed means loadable: a file that passed its checksum but does not
-                // load is reported now, not at the first score.
-                MiniLm::from_store(&store, Depth::PHASES)?;
+                MiniLm::from_store(&store, Depth::PHASES)?; // loads, or says now what is wrong
             }
             println!("{line}");
             Ok(ExitCode::SUCCESS)
