@@ -70,6 +70,7 @@ pub struct MiniLm {
     model: BertModel,
     tokenizer: Tokenizer,
     cache: VectorCache,
+    layers: usize,
 }
 
 impl std::fmt::Debug for MiniLm {
@@ -135,6 +136,7 @@ impl MiniLm {
             model,
             tokenizer,
             cache: VectorCache::default(),
+            layers: config.num_hidden_layers,
         })
     }
 
@@ -168,6 +170,11 @@ impl MiniLm {
 }
 
 impl MiniLm {
+    /// How many of the model's layers run: its vectors differ with each count.
+    pub fn layers(&self) -> usize {
+        self.layers
+    }
+
     /// Forgets the sentences already encoded, so the next call pays for them again
     /// (what a benchmark of a fresh answer measures).
     pub fn clear_cache(&self) {

@@ -218,10 +218,9 @@ fn settings_key(coach: &Coach, cfg: &BatchConfig) -> Result<String, BatchError> 
     h.update(&cfg.model_fingerprint);
     h.update(serde_json::to_vec(coach.rubric()).unwrap_or_default());
     h.update(crate::analysis::phases::BUILTIN_MODEL);
-    h.update(if coach.encoder().is_some() {
-        "encoder=all-minilm-l6-v2-layer1"
-    } else {
-        "encoder=none"
+    h.update(match coach.encoder() {
+        Some(e) => format!("encoder=all-minilm-l6-v2 layers={}", e.layers()),
+        None => "encoder=none".into(),
     });
     h.update(format!(
         "beam={} prompt={:?} lang={}",
